@@ -1,0 +1,140 @@
+# winpoll.h - build and test.
+#
+#   make test    build every suite with both toolchains in both modes (plus a
+#                UBSan build), run the compile-only checks, run everything,
+#                and print one line "N passed, N failed, N skipped"
+#   make demo    build the examples and show the library at work
+#   make clean   remove build/
+#
+# On Linux the programs are cross-built (mingw-w64 gcc; clang-cl + lld-link
+# against Wine's SDK) and run under Wine in a prefix of the project's own,
+# build/wineprefix. The first `make test` installs what is missing
+# (tests/scripts/deps.sh; root on Debian/Ubuntu). On Windows, run make from a
+# shell that has clang-cl (and optionally x86_64-w64-mingw32-gcc) on PATH and
+# the Windows SDK set up (a Developer Command Prompt); the programs run
+# directly.
+#
+# Variables: FILTER=text runs only tests whose name contains text;
+# TIMEOUT=seconds ends a test that runs longer (default 120).
+
+BUILD   := build
+SHELL   := /bin/sh
+HDRS    := winpoll.h tests/wptest.h tests/suite.h
+SUITES  := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+EXAMPLES := $(patsubst examples/%.c,%,$(wildcard examples/*.c))
+TIMEOUT ?= 120
+
+ifeq ($(OS),Windows_NT)
+HOST      := windows
+CLANG_CL  := clang-cl
+MINGW_CC  := $(if $(shell command -v x86_64-w64-mingw32-gcc 2>/dev/null),x86_64-w64-mingw32-gcc)
+# The installed SDK: clang-cl finds headers and libraries through INCLUDE/LIB.
+CL_SDK    :=
+CL_LINK    = $(CLANG_CL) /nologo $(1) /Fe$(2) ws2_32.lib
+RUN       :=
+else
+HOST      := linux
+LLVM_BIN  := $(shell ls -d /usr/lib/llvm-*/bin 2>/dev/null | sort -V | tail -n 1)
+CLANG_CL  := $(or $(shell command -v clang-cl 2>/dev/null),$(LLVM_BIN)/clang-cl)
+LLD_LINK  := $(or $(shell command -v lld-link 2>/dev/null),$(LLVM_BIN)/lld-link)
+MINGW_CC  := x86_64-w64-mingw32-gcc
+WINE_INC  := /usr/include/wine/wine
+WINE_LIB  := /usr/lib/x86_64-linux-gnu/wine/x86_64-windows
+# Wine's SDK has no security-cookie runtime, hence /GS-.
+CL_SDK    := /GS- -imsvc $(WINE_INC)/msvcrt -imsvc $(WINE_INC)/windows
+CL_LINK    = $(LLD_LINK) /nologo /subsystem:console /entry:mainCRTStartup /libpath:$(WINE_LIB) \
+             /out:$(2) $(1) libwinecrt0.a libucrtbase.a libkernel32.a libws2_32.a /nodefaultlib
+RUN       := sh tests/scripts/wine-run.sh
+endif
+
+GCC_FLAGS := -std=c99 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow
+GCC_LIBS  := -lws2_32
+CL_FLAGS  := --target=x86_64-pc-windows-msvc /nologo /O2 /W4 /WX $(CL_SDK)
+UBSAN     := -fsanitize=undefined -fsanitize-trap=undefined
+
+# configuration name -> compiler flags
+CONFIGS := gcc-iocp gcc-blocking clang-iocp clang-blocking clang-ubsan-iocp clang-ubsan-blocking
+ifeq ($(MINGW_CC),)
+CONFIGS := $(filter-out gcc-%,$(CONFIGS))
+endif
+mode_of = $(if $(findstring blocking,$(1)),-DWINPOLL_BLOCKING)
+ubsan_of = $(if $(findstring ubsan,$(1)),$(UBSAN))
+
+SUITE_EXES   := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s).exe))
+EXAMPLE_EXES := $(foreach c,$(filter-out %ubsan-iocp %ubsan-blocking,$(CONFIGS)),$(foreach e,$(EXAMPLES),$(BUILD)/$(c)/ex_$(e).exe))
+DRIVER       := $(BUILD)/driver.exe
+
+.PHONY: all test test-run demo demo-run deps build compile-checks clean
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+all: build
+
+# deps first, then a fresh make that sees the installed tools; the builds run
+# two at a time, the tests alone.
+test: deps
+	@$(MAKE) --no-print-directory -j2 build compile-checks
+	@$(MAKE) --no-print-directory test-run
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+deps:
+ifeq ($(HOST),linux)
+	@sh tests/scripts/deps.sh
+endif
+
+build: $(DRIVER) $(SUITE_EXES) $(EXAMPLE_EXES)
+
+test-run: build $(BUILD)/compile-checks.txt
+	@$(RUN) $(DRIVER) --timeout $(TIMEOUT) $(if $(FILTER),--filter "$(FILTER)") \
+	    --results $(BUILD)/compile-checks.txt $(SUITE_EXES)
+
+compile-checks: $(BUILD)/compile-checks.txt
+$(BUILD)/compile-checks.txt: winpoll.h tests/scripts/compile-checks.sh $(wildcard tests/compile/*)
+	@mkdir -p $(BUILD)/compile
+	@CLANG_CL="$(CLANG_CL)" CL_SDK="$(CL_SDK)" MINGW_CC="$(MINGW_CC)" BUILD="$(BUILD)" \
+	    LLD_LINK="$(LLD_LINK)" WINE_LIB="$(WINE_LIB)" HOST="$(HOST)" \
+	    sh tests/scripts/compile-checks.sh > $@.tmp && mv $@.tmp $@
+
+demo-run: $(BUILD)/clang-iocp/ex_errors.exe $(BUILD)/compile-checks.txt
+	@echo "== winpoll.h $$(sed -n 's/^#define WINPOLL_VERSION_STRING "\(.*\)"/\1/p' winpoll.h): the header in every configuration"
+	@sed -n 's/^\(PASS\|FAIL\) compile\//  \1 /p' $(BUILD)/compile-checks.txt
+	@echo "== examples/errors.c: real failures explained by wp_strerror (built with clang-cl, run under $(if $(RUN),Wine,Windows))"
+	@$(RUN) $(BUILD)/clang-iocp/ex_errors.exe
+
+$(DRIVER): tests/driver.c
+	@mkdir -p $(BUILD)
+ifeq ($(HOST),windows)
+	$(CLANG_CL) /nologo /O2 /W4 /WX /Fo$(BUILD)/driver.obj /Fe$@ tests/driver.c
+else
+	$(MINGW_CC) -std=c99 -O2 -Wall -Wextra -Werror -o $@ $<
+endif
+
+# One rule pair per configuration: suites and examples.
+define GCC_RULES
+$(BUILD)/$(1)/%.exe: tests/%.c $(HDRS)
+	@mkdir -p $$(@D)
+	$(MINGW_CC) $(GCC_FLAGS) $(call mode_of,$(1)) -o $$@ $$< $(GCC_LIBS)
+$(BUILD)/$(1)/ex_%.exe: examples/%.c winpoll.h
+	@mkdir -p $$(@D)
+	$(MINGW_CC) $(GCC_FLAGS) $(call mode_of,$(1)) -o $$@ $$< $(GCC_LIBS)
+endef
+
+define CLANG_RULES
+$(BUILD)/$(1)/%.exe: tests/%.c $(HDRS)
+	@mkdir -p $$(@D)
+	$(CLANG_CL) $(CL_FLAGS) $(call mode_of,$(1)) $(call ubsan_of,$(1)) /c /Fo$$(basename $$@).obj -- $$<
+	$(call CL_LINK,$$(basename $$@).obj,$$@)
+$(BUILD)/$(1)/ex_%.exe: examples/%.c winpoll.h
+	@mkdir -p $$(@D)
+	$(CLANG_CL) $(CL_FLAGS) $(call mode_of,$(1)) /c /Fo$$(basename $$@).obj -- $$<
+	$(call CL_LINK,$$(basename $$@).obj,$$@)
+endef
+
+$(foreach c,$(filter gcc-%,$(CONFIGS)),$(eval $(call GCC_RULES,$(c))))
+$(foreach c,$(filter clang-%,$(CONFIGS)),$(eval $(call CLANG_RULES,$(c))))
+
+clean:
+	-[ -d $(BUILD)/wineprefix ] && WINEPREFIX="$$(pwd)/$(BUILD)/wineprefix" wineserver -k 2>/dev/null; true
+	rm -rf $(BUILD)

@@ -1,0 +1,4 @@
+/* Must fail: both mode macros. */
+#define WINPOLL_IOCP
+#define WINPOLL_BLOCKING
+#include "../../winpoll.h"

@@ -1,0 +1,3 @@
+/* Must fail: <winsock.h> before the header. */
+#include <winsock.h>
+#include "../../winpoll.h"
