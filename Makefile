@@ -30,6 +30,8 @@ CLANG_CL  := clang-cl
 MINGW_CC  := $(if $(shell command -v x86_64-w64-mingw32-gcc 2>/dev/null),x86_64-w64-mingw32-gcc)
 # The installed SDK: clang-cl finds headers and libraries through INCLUDE/LIB.
 CL_SDK    :=
+# The tests (not the header) use fopen/sscanf, which the UCRT headers deprecate.
+CL_TESTS  := -D_CRT_SECURE_NO_WARNINGS
 CL_LINK    = $(CLANG_CL) /nologo $(1) /Fe$(2) ws2_32.lib
 RUN       :=
 else
@@ -49,7 +51,7 @@ endif
 
 GCC_FLAGS := -std=c99 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow
 GCC_LIBS  := -lws2_32
-CL_FLAGS  := --target=x86_64-pc-windows-msvc /nologo /O2 /W4 /WX $(CL_SDK)
+CL_FLAGS  := --target=x86_64-pc-windows-msvc /nologo /O2 /W4 /WX $(CL_SDK) $(CL_TESTS)
 UBSAN     := -fsanitize=undefined -fsanitize-trap=undefined
 
 # configuration name -> compiler flags
@@ -106,7 +108,7 @@ demo-run: $(BUILD)/clang-iocp/ex_errors.exe $(BUILD)/compile-checks.txt
 $(DRIVER): tests/driver.c
 	@mkdir -p $(BUILD)
 ifeq ($(HOST),windows)
-	$(CLANG_CL) /nologo /O2 /W4 /WX /Fo$(BUILD)/driver.obj /Fe$@ tests/driver.c
+	$(CLANG_CL) /nologo /O2 /W4 /WX $(CL_TESTS) /Fo$(BUILD)/driver.obj /Fe$@ tests/driver.c
 else
 	$(MINGW_CC) -std=c99 -O2 -Wall -Wextra -Werror -o $@ $<
 endif
