@@ -23,6 +23,10 @@
        >>config    options, version, linkage, Windows headers, the mode switch
        >>errors    the result convention, the library's codes, error text and classes
        >>init      process-wide initialisation, the compiled mode
+       >>strings   UTF-8 <-> UTF-16, the caller's-buffer rule, long paths
+       >>time      wall clock, monotonic clock, FILETIME
+       >>files     open with POSIX flags, read, write, seek, truncate, sync, chmod, utimes
+       >>dirs      file information, directories, names, links, listing
        >>license   MIT
 
    OPTIONS
@@ -231,6 +235,220 @@ WINPOLL_API int wp_init(void);
    WINPOLL_MODE_BLOCKING. */
 WINPOLL_API int wp_mode(void);
 
+/* >>strings ----------------------------------------------------------------- */
+
+/* Pass as a length to mean "up to the terminating NUL". */
+#define WINPOLL_NUL_TERMINATED ((size_t)-1)
+
+/* Every text conversion below follows one rule for the caller's buffer: it
+   returns the length of the whole result, without the terminating NUL. When
+   out is NULL or cap <= that length, nothing is written (a size query: call
+   again with cap = result + 1); otherwise the result and a NUL are written. */
+
+/* wp_utf8_to_utf16: strict UTF-8 -> UTF-16, as the path functions use it.
+   len: bytes of s, or WINPOLL_NUL_TERMINATED. Returns UTF-16 units (the rule
+   above), -ERROR_INVALID_PARAMETER when s is NULL or a NUL byte lies within
+   len bytes (a path with a NUL in it would silently name another file), or
+   -ERROR_NO_UNICODE_TRANSLATION for bytes that are not UTF-8 (overlong forms,
+   encoded surrogates, values above U+10FFFF, cut sequences). */
+WINPOLL_API long long wp_utf8_to_utf16(const char *s, size_t len, WCHAR *out, size_t cap);
+
+/* wp_utf16_to_utf8: UTF-16 -> UTF-8. len: units of w, or
+   WINPOLL_NUL_TERMINATED. An unpaired surrogate becomes U+FFFD (EF BF BD), as
+   in Go; such names do not survive a round trip. Returns bytes (the rule
+   above), or -ERROR_INVALID_PARAMETER when w is NULL. */
+WINPOLL_API long long wp_utf16_to_utf8(const WCHAR *w, size_t len, char *out, size_t cap);
+
+/* >>time -------------------------------------------------------------------- */
+
+/* wp_now_ns: wall-clock time in nanoseconds since 1970-01-01 UTC
+   (GetSystemTimePreciseAsFileTime where Windows has it, else
+   GetSystemTimeAsFileTime), in steps of 100 ns. */
+WINPOLL_API long long wp_now_ns(void);
+
+/* wp_monotonic_ns: a monotonic clock in nanoseconds from an arbitrary start
+   (QueryPerformanceCounter, converted without overflow). For deadlines and
+   durations; never goes back. */
+WINPOLL_API long long wp_monotonic_ns(void);
+
+/* wp_filetime_to_ns: a FILETIME (100 ns units since 1601) as nanoseconds
+   since 1970, saturating at the ends of the long long range. */
+WINPOLL_API long long wp_filetime_to_ns(FILETIME ft);
+
+/* wp_ns_to_filetime: nanoseconds since 1970 as a FILETIME, rounded down to
+   100 ns. */
+WINPOLL_API FILETIME wp_ns_to_filetime(long long ns);
+
+/* >>files ------------------------------------------------------------------- */
+
+/* Flags of wp_open: exactly one of RDONLY, WRONLY, RDWR, or'ed with others. */
+#define WINPOLL_O_RDONLY  0x0000
+#define WINPOLL_O_WRONLY  0x0001
+#define WINPOLL_O_RDWR    0x0002
+#define WINPOLL_O_CREAT   0x0040 /* create if missing (OPEN_ALWAYS) */
+#define WINPOLL_O_EXCL    0x0080 /* with CREAT: fail if it exists (CREATE_NEW) */
+#define WINPOLL_O_TRUNC   0x0200 /* cut to zero length after opening */
+#define WINPOLL_O_APPEND  0x0400 /* every write goes to the end (FILE_APPEND_DATA) */
+#define WINPOLL_O_SYNC    0x1000 /* write through (FILE_FLAG_WRITE_THROUGH) */
+#define WINPOLL_O_CLOEXEC 0x2000 /* accepted for portability: it is the default */
+#define WINPOLL_O_INHERIT 0x4000 /* let child processes inherit the handle */
+
+/* wp_open: opens or creates a file (or, read-only, a directory, for its
+   metadata) by UTF-8 path, as Go's syscall.Open, with these choices:
+   the handle is not inheritable unless WINPOLL_O_INHERIT; the share mode is
+   read|write|delete (others may rename or delete the file while it is open);
+   TRUNC sets the end of file after opening instead of CREATE_ALWAYS, which
+   drops the attributes and fails on hidden files (go.dev/issue/38225);
+   APPEND opens with FILE_APPEND_DATA so that every write appends, even from
+   other handles' points of view; perm matters only when a file is created:
+   without its owner-write bit (0200) the file gets the read-only attribute.
+   Paths longer than MAX_PATH work when absolute (\\?\ is added).
+   On success stores the handle in *out and returns 0. Errors that matter:
+   -ERROR_FILE_NOT_FOUND / -ERROR_PATH_NOT_FOUND (wp_is_not_exist),
+   -ERROR_FILE_EXISTS for CREAT|EXCL (wp_is_exist), -ERROR_ACCESS_DENIED
+   (a read-only file opened for writing, a directory opened for writing),
+   -ERROR_SHARING_VIOLATION, -ERROR_INVALID_PARAMETER for bad flags. */
+WINPOLL_API int wp_open(const char *path, int flags, int perm, HANDLE *out);
+
+/* wp_close: CloseHandle. Returns 0 or -ERROR_INVALID_HANDLE. */
+WINPOLL_API int wp_close(HANDLE h);
+
+/* wp_read: one ReadFile of at most n bytes (at most 1 GiB per call) at the
+   file position. Returns the bytes read; 0 is end of file, and so is a pipe
+   whose writer closed (ERROR_BROKEN_PIPE), as in Go. */
+WINPOLL_API long long wp_read(HANDLE h, void *buf, size_t n);
+
+/* wp_write: one WriteFile of at most n bytes (at most 1 GiB per call).
+   Returns the bytes written, which may be fewer than n: loop, or use the FD
+   layer, which does. Writing to a pipe whose reader closed gives
+   -ERROR_NO_DATA. */
+WINPOLL_API long long wp_write(HANDLE h, const void *buf, size_t n);
+
+#define WINPOLL_SEEK_SET 0
+#define WINPOLL_SEEK_CUR 1
+#define WINPOLL_SEEK_END 2
+
+/* wp_seek: moves the file position (SetFilePointerEx). Returns the new
+   position; -ERROR_NEGATIVE_SEEK before the start, -ERROR_INVALID_PARAMETER
+   for another whence. */
+WINPOLL_API long long wp_seek(HANDLE h, long long offset, int whence);
+
+/* wp_stdhandle: the standard handle fd (0 input, 1 output, 2 error), looked
+   up at each call, so that SetStdHandle is honoured. Stores it in *out and
+   returns 0; -ERROR_INVALID_HANDLE when the process has none (a GUI program),
+   -ERROR_INVALID_PARAMETER for another fd. */
+WINPOLL_API int wp_stdhandle(int fd, HANDLE *out);
+
+/* wp_ftruncate: sets the file's size (shorter or longer; new bytes read as
+   zero). Returns 0; -ERROR_INVALID_PARAMETER for a negative size,
+   -ERROR_ACCESS_DENIED without write access. */
+WINPOLL_API int wp_ftruncate(HANDLE h, long long size);
+
+/* wp_fsync: FlushFileBuffers. Returns 0 or the error. */
+WINPOLL_API int wp_fsync(HANDLE h);
+
+/* wp_chmod / wp_fchmod: Windows keeps one permission bit, the read-only
+   attribute: mode without its owner-write bit (0200) sets it, with it clears
+   it; other bits are ignored and other attributes kept. wp_chmod on a
+   symbolic link changes the link itself, as SetFileAttributesW does.
+   Return 0 or the error (-ERROR_FILE_NOT_FOUND, -ERROR_ACCESS_DENIED). */
+WINPOLL_API int wp_chmod(const char *path, int mode);
+WINPOLL_API int wp_fchmod(HANDLE h, int mode);
+
+/* Pass as a time to wp_utimes / wp_futimes to leave that time alone. */
+#define WINPOLL_UTIME_OMIT (-0x7FFFFFFFFFFFFFFFLL - 1)
+
+/* wp_utimes / wp_futimes: set the last-access and last-write times, in
+   nanoseconds since 1970 (stored in 100 ns steps, rounded down). Either may
+   be WINPOLL_UTIME_OMIT; each time is set or omitted on its own (Go's
+   Utimes skipped mtime when atime was zero). Return 0 or the error. */
+WINPOLL_API int wp_utimes(const char *path, long long atime_ns, long long mtime_ns);
+WINPOLL_API int wp_futimes(HANDLE h, long long atime_ns, long long mtime_ns);
+
+/* >>dirs -------------------------------------------------------------------- */
+
+/* File types in wp_file_info.type. */
+#define WINPOLL_TYPE_REGULAR 1
+#define WINPOLL_TYPE_DIR     2
+#define WINPOLL_TYPE_SYMLINK 3 /* a symbolic link or a junction (lstat only) */
+#define WINPOLL_TYPE_CHAR    4 /* a console or another character device */
+#define WINPOLL_TYPE_PIPE    5
+#define WINPOLL_TYPE_OTHER   6 /* another reparse point, or unknown */
+
+typedef struct wp_file_info {
+    long long size;           /* bytes (0 for directories) */
+    long long atime_ns;       /* last access, ns since 1970 */
+    long long mtime_ns;       /* last write */
+    long long birthtime_ns;   /* creation */
+    unsigned long attributes; /* FILE_ATTRIBUTE_* */
+    unsigned long reparse_tag; /* IO_REPARSE_TAG_* when a reparse point, else 0 */
+    unsigned long nlink;      /* hard links */
+    int type;                 /* WINPOLL_TYPE_* */
+    unsigned long long volume; /* volume serial number */
+    unsigned char file_id[16]; /* FILE_ID_INFO's 128-bit id where the system has
+                                  it, else the 64-bit file index (little-endian)
+                                  and 8 zero bytes; with volume, names the file */
+} wp_file_info;
+
+/* wp_stat / wp_lstat / wp_fstat: information about a file by path (following
+   a final symbolic link; wp_lstat does not), or by handle. Return 0 or the
+   error (-ERROR_FILE_NOT_FOUND, -ERROR_PATH_NOT_FOUND, ...). A file that
+   cannot be opened even for its attributes (a locked system file) is read
+   from its directory entry instead. */
+WINPOLL_API int wp_stat(const char *path, wp_file_info *info);
+WINPOLL_API int wp_lstat(const char *path, wp_file_info *info);
+WINPOLL_API int wp_fstat(HANDLE h, wp_file_info *info);
+
+/* wp_getwd: the current directory as UTF-8, by the buffer rule of >>strings
+   (returns its length; nothing written when cap is too small). */
+WINPOLL_API long long wp_getwd(char *buf, size_t cap);
+
+/* wp_chdir, wp_mkdir (perm is ignored, as on Windows it means nothing for a
+   directory), wp_rmdir (an empty directory). Return 0 or the error:
+   -ERROR_ALREADY_EXISTS (wp_is_exist) from mkdir, -ERROR_DIR_NOT_EMPTY from
+   rmdir (also wp_is_exist), -ERROR_DIRECTORY when not a directory. */
+WINPOLL_API int wp_chdir(const char *path);
+WINPOLL_API int wp_mkdir(const char *path, int perm);
+WINPOLL_API int wp_rmdir(const char *path);
+
+/* wp_unlink: deletes a file, also a read-only one (the attribute is cleared
+   and the delete retried, as Go's os.Remove), and a symbolic link to a
+   directory. Returns 0 or the error; on failure the read-only attribute is
+   put back. */
+WINPOLL_API int wp_unlink(const char *path);
+
+/* wp_rename: renames, replacing an existing target file (MoveFileExW with
+   MOVEFILE_REPLACE_EXISTING). Returns 0 or the error (-ERROR_ACCESS_DENIED
+   when the target is a directory or open without delete sharing). */
+WINPOLL_API int wp_rename(const char *from, const char *to);
+
+/* wp_link: a hard link newpath to the file oldpath. Returns 0 or the error
+   (-ERROR_ALREADY_EXISTS when newpath exists). */
+WINPOLL_API int wp_link(const char *oldpath, const char *newpath);
+
+typedef struct wp_dir {
+    HANDLE find;
+    int first;   /* data holds an entry not yet returned */
+    int done;
+    WIN32_FIND_DATAW data;
+} wp_dir;
+
+typedef struct wp_dirent {
+    char name[1024];          /* UTF-8; a 255-unit NTFS name needs at most 765 bytes */
+    int type;                 /* WINPOLL_TYPE_REGULAR, _DIR, _SYMLINK or _OTHER */
+    unsigned long attributes;
+    long long size;
+    long long mtime_ns;
+} wp_dirent;
+
+/* wp_opendir / wp_readdir / wp_closedir: list a directory in the order the
+   file system gives, without "." and "..". The wp_dir is yours (no
+   allocation). wp_readdir returns 1 with the next entry in *entry, 0 at the
+   end, or the error. One wp_dir is for one thread at a time. */
+WINPOLL_API int wp_opendir(wp_dir *dir, const char *path);
+WINPOLL_API int wp_readdir(wp_dir *dir, wp_dirent *entry);
+WINPOLL_API int wp_closedir(wp_dir *dir);
+
 #ifdef __cplusplus
 }
 #endif
@@ -259,6 +477,10 @@ WINPOLL_API int wp_mode(void);
     ((void)(ctx), (p) ? HeapReAlloc(GetProcessHeap(), 0, (p), (size)) : HeapAlloc(GetProcessHeap(), 0, (size)))
 #define WINPOLL__FREE(p, ctx) ((void)(ctx), (p) ? (void)HeapFree(GetProcessHeap(), 0, (p)) : (void)0)
 #endif
+
+/* No wide-string CRT functions and no L"" literals with WCHAR: Wine's SDK
+   makes WCHAR char16_t in C++, which wchar_t does not convert to. */
+#include <string.h>
 
 #ifndef WINPOLL_ASSERT
 #include <assert.h>
@@ -597,12 +819,31 @@ WINPOLL_API int wp_is_eof(long long err) { return wp__error_in(err, WINPOLL__C_E
 static INIT_ONCE wp__init_once = INIT_ONCE_STATIC_INIT;
 static int wp__init_result;
 
+/* Functions newer than Windows 7 and per-boot constants, resolved once by
+   wp_init. A NULL function means this Windows lacks it. */
+typedef VOID(WINAPI *wp__fn_GetSystemTimePreciseAsFileTime)(LPFILETIME);
+static struct wp__import_table {
+    wp__fn_GetSystemTimePreciseAsFileTime GetSystemTimePreciseAsFileTime;
+    long long qpc_frequency;
+} wp__imports;
+
+/* GetProcAddress's FARPROC to a function pointer type, through the generic
+   function pointer type that the compilers accept without a cast warning. */
+#define WINPOLL__PROC(type, module, name) ((type)(void (*)(void))GetProcAddress((module), (name)))
+
 static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) {
     WSADATA wsa;
     int r;
+    LARGE_INTEGER f;
+    HMODULE kernel32 = GetModuleHandleA("kernel32.dll");
     (void)once;
     (void)param;
     (void)context;
+    if (kernel32 != NULL)
+        wp__imports.GetSystemTimePreciseAsFileTime =
+            WINPOLL__PROC(wp__fn_GetSystemTimePreciseAsFileTime, kernel32, "GetSystemTimePreciseAsFileTime");
+    QueryPerformanceFrequency(&f); /* never fails on Windows XP and later */
+    wp__imports.qpc_frequency = f.QuadPart;
     r = WSAStartup(MAKEWORD(2, 2), &wsa);
     if (r == 0 && wsa.wVersion != MAKEWORD(2, 2)) {
         WSACleanup();
@@ -619,6 +860,673 @@ WINPOLL_API int wp_init(void) {
 
 WINPOLL_API int wp_mode(void) {
     return WINPOLL__BLOCKING ? WINPOLL_MODE_BLOCKING : WINPOLL_MODE_IOCP;
+}
+
+/* >>strings ----------------------------------------------------------------- */
+
+/* Decodes the UTF-8 sequence at s[*i] (s holds n bytes). Returns the code
+   point and moves *i past it, or returns -1 when the byte at *i cannot start
+   a valid sequence there (a stray continuation byte, an overlong form, an
+   encoded surrogate, a value above U+10FFFF, a cut sequence). */
+static long wp__utf8_next(const unsigned char *s, size_t n, size_t *i) {
+    size_t k = *i, j, extra;
+    unsigned long c = s[k], min;
+    if (c < 0x80) {
+        *i = k + 1;
+        return (long)c;
+    }
+    if (c < 0xC2) return -1;
+    if (c < 0xE0) {
+        extra = 1;
+        c &= 0x1F;
+        min = 0x80;
+    } else if (c < 0xF0) {
+        extra = 2;
+        c &= 0x0F;
+        min = 0x800;
+    } else if (c < 0xF5) {
+        extra = 3;
+        c &= 0x07;
+        min = 0x10000;
+    } else {
+        return -1;
+    }
+    if (n - k - 1 < extra) return -1;
+    for (j = 1; j <= extra; j++) {
+        unsigned long b = s[k + j];
+        if ((b & 0xC0) != 0x80) return -1;
+        c = (c << 6) | (b & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return -1;
+    *i = k + 1 + extra;
+    return (long)c;
+}
+
+WINPOLL_API long long wp_utf8_to_utf16(const char *s, size_t len, WCHAR *out, size_t cap) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, need = 0, o = 0;
+    if (s == NULL) return -ERROR_INVALID_PARAMETER;
+    if (len == WINPOLL_NUL_TERMINATED) len = strlen(s);
+    else if (memchr(s, 0, len) != NULL) return -ERROR_INVALID_PARAMETER;
+    while (i < len) {
+        long c = wp__utf8_next(u, len, &i);
+        if (c < 0) return -ERROR_NO_UNICODE_TRANSLATION;
+        need += c >= 0x10000 ? 2 : 1;
+    }
+    if (out == NULL || cap <= need) return (long long)need;
+    for (i = 0; i < len;) {
+        unsigned long c = (unsigned long)wp__utf8_next(u, len, &i);
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            out[o++] = (WCHAR)(0xD800 + (c >> 10));
+            out[o++] = (WCHAR)(0xDC00 + (c & 0x3FF));
+        } else {
+            out[o++] = (WCHAR)c;
+        }
+    }
+    out[o] = 0;
+    return (long long)need;
+}
+
+WINPOLL_API long long wp_utf16_to_utf8(const WCHAR *w, size_t len, char *out, size_t cap) {
+    size_t written = 0, need = 0;
+    if (w == NULL) return -ERROR_INVALID_PARAMETER;
+    if (len == WINPOLL_NUL_TERMINATED)
+        for (len = 0; w[len] != 0; len++) {}
+    wp__utf16_append_utf8(w, len, NULL, 0, &written, &need);
+    if (out == NULL || cap <= need) return (long long)need;
+    written = 0;
+    need = 0;
+    wp__utf16_append_utf8(w, len, out, cap, &written, &need);
+    out[written] = 0;
+    return (long long)need;
+}
+
+/* A UTF-8 path as the NUL-terminated UTF-16 the W functions take, on the
+   stack when short. Absolute paths of 248 units or more (the limit below
+   which CreateDirectoryW works without a prefix) are cleaned and given the
+   \\?\ prefix, so that every function takes paths up to 32767 units. */
+#define WINPOLL__PATH_SMALL 300
+#define WINPOLL__PATH_ROOM 8 /* units before the path: room for \\?\UNC */
+
+typedef struct wp__wpath {
+    WCHAR *p;    /* the path to pass */
+    WCHAR *base; /* what to free, or small */
+    size_t len;  /* units of p, without the NUL */
+    WCHAR small[WINPOLL__PATH_SMALL];
+} wp__wpath;
+
+static int wp__is_sep(WCHAR c) { return c == L'\\' || c == L'/'; }
+
+/* Cleans the absolute path at buf + WINPOLL__PATH_ROOM (n units) into buf
+   with the \\?\ or \\?\UNC\ prefix: separators become \, "." components go,
+   ".." removes the component before it but never the root. The output is
+   always behind the input, so it runs in place. Returns the new length, or 0
+   when the path is not one to rewrite. */
+static size_t wp__fix_long_path(WCHAR *buf, size_t n) {
+    const WCHAR *in = buf + WINPOLL__PATH_ROOM;
+    size_t r, o = 0, root, comps = 0;
+    int unc;
+    if (n < 248) return 0;
+    if (n >= 3 && ((in[0] >= L'a' && in[0] <= L'z') || (in[0] >= L'A' && in[0] <= L'Z')) && in[1] == L':' &&
+        wp__is_sep(in[2])) {
+        unc = 0;
+        buf[o++] = L'\\', buf[o++] = L'\\', buf[o++] = L'?', buf[o++] = L'\\';
+        buf[o++] = in[0], buf[o++] = L':';
+        r = 2;
+    } else if (wp__is_sep(in[0]) && wp__is_sep(in[1]) && in[2] != L'?' && in[2] != L'.' && !wp__is_sep(in[2])) {
+        unc = 1;
+        buf[o++] = L'\\', buf[o++] = L'\\', buf[o++] = L'?', buf[o++] = L'\\';
+        buf[o++] = L'U', buf[o++] = L'N', buf[o++] = L'C';
+        r = 1;
+    } else {
+        return 0; /* relative, rooted without a drive, or \\?\ and \\.\ already */
+    }
+    root = o;
+    while (r < n) {
+        size_t e, k;
+        while (r < n && wp__is_sep(in[r])) r++;
+        if (r == n) break;
+        for (e = r; e < n && !wp__is_sep(in[e]); e++) {}
+        if (e - r == 1 && in[r] == L'.') {
+            /* skip */
+        } else if (e - r == 2 && in[r] == L'.' && in[r + 1] == L'.') {
+            if (unc && comps < 2) return 0; /* ".." in \\server\share */
+            while (o > root && buf[o - 1] != L'\\') o--;
+            if (o > root) o--;
+        } else {
+            buf[o++] = L'\\';
+            for (k = r; k < e; k++) buf[o++] = in[k];
+            if (unc && ++comps == 2) root = o;
+        }
+        r = e;
+    }
+    if (unc && comps < 2) return 0;
+    if (o == root && !unc) buf[o++] = L'\\';
+    buf[o] = 0;
+    return o;
+}
+
+static void wp__wpath_free(wp__wpath *wp) {
+    if (wp->base != NULL && wp->base != wp->small) WINPOLL__FREE(wp->base, NULL);
+    wp->base = NULL;
+    wp->p = NULL;
+}
+
+/* extra: units the caller will append after the path (and before its NUL). */
+static int wp__wpath_init(wp__wpath *wp, const char *path, size_t extra) {
+    long long n;
+    size_t cap, fixed;
+    wp->p = wp->base = NULL;
+    wp->len = 0;
+    if (path == NULL) return -ERROR_INVALID_PARAMETER;
+    n = wp_utf8_to_utf16(path, WINPOLL_NUL_TERMINATED, NULL, 0);
+    if (n < 0) return (int)n;
+    if (n > 32767) return -ERROR_FILENAME_EXCED_RANGE;
+    cap = (size_t)n + WINPOLL__PATH_ROOM + extra + 1;
+    wp->base = cap <= WINPOLL__PATH_SMALL ? wp->small : (WCHAR *)WINPOLL__MALLOC(cap * sizeof(WCHAR), NULL);
+    if (wp->base == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+    wp_utf8_to_utf16(path, WINPOLL_NUL_TERMINATED, wp->base + WINPOLL__PATH_ROOM, cap - WINPOLL__PATH_ROOM);
+    fixed = wp__fix_long_path(wp->base, (size_t)n);
+    if (fixed != 0) {
+        wp->p = wp->base;
+        wp->len = fixed;
+    } else {
+        wp->p = wp->base + WINPOLL__PATH_ROOM;
+        wp->len = (size_t)n;
+    }
+    return 0;
+}
+
+/* >>time -------------------------------------------------------------------- */
+
+#define WINPOLL__UNIX_EPOCH_FT 116444736000000000ull /* 1970 in 100 ns units since 1601 */
+#define WINPOLL__LL_MAX 0x7FFFFFFFFFFFFFFFLL
+
+WINPOLL_API long long wp_filetime_to_ns(FILETIME ft) {
+    unsigned long long t = ((unsigned long long)ft.dwHighDateTime << 32) | ft.dwLowDateTime, d;
+    if (t >= WINPOLL__UNIX_EPOCH_FT) {
+        d = t - WINPOLL__UNIX_EPOCH_FT;
+        return d > (unsigned long long)(WINPOLL__LL_MAX / 100) ? WINPOLL__LL_MAX : (long long)d * 100;
+    }
+    d = WINPOLL__UNIX_EPOCH_FT - t;
+    return d > (unsigned long long)(WINPOLL__LL_MAX / 100) ? -WINPOLL__LL_MAX - 1 : -(long long)d * 100;
+}
+
+WINPOLL_API FILETIME wp_ns_to_filetime(long long ns) {
+    long long q = ns / 100;
+    unsigned long long t;
+    FILETIME ft;
+    if (ns % 100 < 0) q--; /* round toward the past */
+    t = (unsigned long long)(q + (long long)WINPOLL__UNIX_EPOCH_FT);
+    ft.dwLowDateTime = (DWORD)(t & 0xFFFFFFFFu);
+    ft.dwHighDateTime = (DWORD)(t >> 32);
+    return ft;
+}
+
+WINPOLL_API long long wp_now_ns(void) {
+    FILETIME ft;
+    wp_init();
+    if (wp__imports.GetSystemTimePreciseAsFileTime != NULL) wp__imports.GetSystemTimePreciseAsFileTime(&ft);
+    else GetSystemTimeAsFileTime(&ft);
+    return wp_filetime_to_ns(ft);
+}
+
+WINPOLL_API long long wp_monotonic_ns(void) {
+    LARGE_INTEGER c;
+    long long f;
+    wp_init();
+    f = wp__imports.qpc_frequency;
+    QueryPerformanceCounter(&c);
+    /* whole seconds and the rest apart: c * 1e9 would overflow after
+       about 10 days at 10 MHz */
+    return (c.QuadPart / f) * 1000000000LL + (c.QuadPart % f) * 1000000000LL / f;
+}
+
+/* >>files ------------------------------------------------------------------- */
+
+#define WINPOLL__MAX_RW 0x40000000u /* 1 GiB: the most one ReadFile/WriteFile is asked for */
+#define WINPOLL__SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+
+static int wp__last_error(void) {
+    DWORD e = GetLastError();
+    return e == 0 ? -ERROR_GEN_FAILURE : -(int)e;
+}
+
+static int wp__set_eof(HANDLE h, long long size) {
+    FILE_END_OF_FILE_INFO eof;
+    eof.EndOfFile.QuadPart = size;
+    return SetFileInformationByHandle(h, FileEndOfFileInfo, &eof, (DWORD)sizeof eof) ? 0 : wp__last_error();
+}
+
+WINPOLL_API int wp_open(const char *path, int flags, int perm, HANDLE *out) {
+    const int known = 3 | WINPOLL_O_CREAT | WINPOLL_O_EXCL | WINPOLL_O_TRUNC | WINPOLL_O_APPEND | WINPOLL_O_SYNC |
+                      WINPOLL_O_CLOEXEC | WINPOLL_O_INHERIT;
+    DWORD access, create, attrs = FILE_FLAG_BACKUP_SEMANTICS;
+    SECURITY_ATTRIBUTES sa;
+    wp__wpath wp;
+    HANDLE h;
+    int r, acc = flags & 3;
+    if (out == NULL) return -ERROR_INVALID_PARAMETER;
+    *out = INVALID_HANDLE_VALUE;
+    if ((flags & ~known) != 0 || acc == 3) return -ERROR_INVALID_PARAMETER;
+    access = acc == WINPOLL_O_RDONLY ? GENERIC_READ
+           : acc == WINPOLL_O_WRONLY ? GENERIC_WRITE : GENERIC_READ | GENERIC_WRITE;
+    if ((flags & WINPOLL_O_APPEND) && acc != WINPOLL_O_RDONLY) {
+        access &= ~(DWORD)GENERIC_WRITE;
+        access |= FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA | STANDARD_RIGHTS_WRITE | SYNCHRONIZE;
+    }
+    if ((flags & WINPOLL_O_CREAT) && (flags & WINPOLL_O_EXCL)) create = CREATE_NEW;
+    else if (flags & WINPOLL_O_CREAT) create = OPEN_ALWAYS;
+    else create = OPEN_EXISTING;
+    attrs |= ((flags & WINPOLL_O_CREAT) && !(perm & 0200)) ? FILE_ATTRIBUTE_READONLY : FILE_ATTRIBUTE_NORMAL;
+    if (flags & WINPOLL_O_SYNC) attrs |= FILE_FLAG_WRITE_THROUGH;
+    sa.nLength = sizeof sa;
+    sa.lpSecurityDescriptor = NULL;
+    sa.bInheritHandle = TRUE;
+    r = wp__wpath_init(&wp, path, 0);
+    if (r < 0) return r;
+    h = CreateFileW(wp.p, access, WINPOLL__SHARE_ALL, (flags & WINPOLL_O_INHERIT) ? &sa : NULL, create, attrs, NULL);
+    r = h == INVALID_HANDLE_VALUE ? wp__last_error() : 0;
+    wp__wpath_free(&wp);
+    if (r < 0) return r;
+    if ((flags & WINPOLL_O_TRUNC) && GetFileType(h) == FILE_TYPE_DISK) {
+        if (flags & WINPOLL_O_APPEND) {
+            /* FILE_APPEND_DATA cannot set the end of file: a second handle
+               to the same file object (not the same path) can. */
+            HANDLE t = ReOpenFile(h, GENERIC_WRITE, WINPOLL__SHARE_ALL, 0);
+            r = t == INVALID_HANDLE_VALUE ? wp__last_error() : wp__set_eof(t, 0);
+            if (t != INVALID_HANDLE_VALUE) CloseHandle(t);
+        } else {
+            r = wp__set_eof(h, 0);
+        }
+        if (r < 0) {
+            CloseHandle(h);
+            return r;
+        }
+    }
+    *out = h;
+    return 0;
+}
+
+WINPOLL_API int wp_close(HANDLE h) { return CloseHandle(h) ? 0 : wp__last_error(); }
+
+WINPOLL_API long long wp_read(HANDLE h, void *buf, size_t n) {
+    DWORD got = 0;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    if (!ReadFile(h, buf, n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n, &got, NULL)) {
+        DWORD e = GetLastError();
+        if (e == ERROR_BROKEN_PIPE || e == ERROR_HANDLE_EOF) return 0;
+        return e == ERROR_MORE_DATA ? (long long)got : -(long long)e;
+    }
+    return (long long)got;
+}
+
+WINPOLL_API long long wp_write(HANDLE h, const void *buf, size_t n) {
+    DWORD put = 0;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    if (!WriteFile(h, buf, n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n, &put, NULL)) return wp__last_error();
+    return (long long)put;
+}
+
+WINPOLL_API long long wp_seek(HANDLE h, long long offset, int whence) {
+    LARGE_INTEGER dist, pos;
+    if (whence < WINPOLL_SEEK_SET || whence > WINPOLL_SEEK_END) return -ERROR_INVALID_PARAMETER;
+    dist.QuadPart = offset;
+    /* FILE_BEGIN, FILE_CURRENT and FILE_END are 0, 1 and 2 */
+    if (!SetFilePointerEx(h, dist, &pos, (DWORD)whence)) return wp__last_error();
+    return pos.QuadPart;
+}
+
+WINPOLL_API int wp_stdhandle(int fd, HANDLE *out) {
+    static const DWORD ids[3] = { STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE };
+    HANDLE h;
+    if (out == NULL || fd < 0 || fd > 2) return -ERROR_INVALID_PARAMETER;
+    *out = INVALID_HANDLE_VALUE;
+    h = GetStdHandle(ids[fd]);
+    if (h == INVALID_HANDLE_VALUE) return wp__last_error();
+    if (h == NULL) return -ERROR_INVALID_HANDLE;
+    *out = h;
+    return 0;
+}
+
+WINPOLL_API int wp_ftruncate(HANDLE h, long long size) {
+    if (size < 0) return -ERROR_INVALID_PARAMETER;
+    return wp__set_eof(h, size);
+}
+
+WINPOLL_API int wp_fsync(HANDLE h) { return FlushFileBuffers(h) ? 0 : wp__last_error(); }
+
+static DWORD wp__mode_attributes(DWORD attrs, int mode) {
+    attrs = (mode & 0200) ? attrs & ~(DWORD)FILE_ATTRIBUTE_READONLY : attrs | FILE_ATTRIBUTE_READONLY;
+    return attrs == 0 ? FILE_ATTRIBUTE_NORMAL : attrs;
+}
+
+WINPOLL_API int wp_chmod(const char *path, int mode) {
+    wp__wpath wp;
+    DWORD attrs, want;
+    int r = wp__wpath_init(&wp, path, 0);
+    if (r < 0) return r;
+    attrs = GetFileAttributesW(wp.p);
+    if (attrs == INVALID_FILE_ATTRIBUTES) {
+        r = wp__last_error();
+    } else {
+        want = wp__mode_attributes(attrs, mode);
+        if (want != attrs && !SetFileAttributesW(wp.p, want)) r = wp__last_error();
+    }
+    wp__wpath_free(&wp);
+    return r;
+}
+
+WINPOLL_API int wp_fchmod(HANDLE h, int mode) {
+    FILE_BASIC_INFO bi;
+    if (!GetFileInformationByHandleEx(h, FileBasicInfo, &bi, (DWORD)sizeof bi)) return wp__last_error();
+    bi.FileAttributes = wp__mode_attributes(bi.FileAttributes, mode);
+    /* zero times mean "leave alone" */
+    bi.CreationTime.QuadPart = bi.LastAccessTime.QuadPart = bi.LastWriteTime.QuadPart = bi.ChangeTime.QuadPart = 0;
+    return SetFileInformationByHandle(h, FileBasicInfo, &bi, (DWORD)sizeof bi) ? 0 : wp__last_error();
+}
+
+WINPOLL_API int wp_futimes(HANDLE h, long long atime_ns, long long mtime_ns) {
+    FILETIME a, m;
+    if (atime_ns != WINPOLL_UTIME_OMIT) a = wp_ns_to_filetime(atime_ns);
+    if (mtime_ns != WINPOLL_UTIME_OMIT) m = wp_ns_to_filetime(mtime_ns);
+    if (!SetFileTime(h, NULL, atime_ns != WINPOLL_UTIME_OMIT ? &a : NULL, mtime_ns != WINPOLL_UTIME_OMIT ? &m : NULL))
+        return wp__last_error();
+    return 0;
+}
+
+WINPOLL_API int wp_utimes(const char *path, long long atime_ns, long long mtime_ns) {
+    wp__wpath wp;
+    HANDLE h;
+    int r = wp__wpath_init(&wp, path, 0);
+    if (r < 0) return r;
+    h = CreateFileW(wp.p, FILE_WRITE_ATTRIBUTES, WINPOLL__SHARE_ALL, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS,
+                    NULL);
+    r = h == INVALID_HANDLE_VALUE ? wp__last_error() : 0;
+    wp__wpath_free(&wp);
+    if (r < 0) return r;
+    r = wp_futimes(h, atime_ns, mtime_ns);
+    CloseHandle(h);
+    return r;
+}
+
+/* >>dirs -------------------------------------------------------------------- */
+
+#define WINPOLL__TAG_MOUNT_POINT 0xA0000003ul
+#define WINPOLL__TAG_SYMLINK 0xA000000Cul
+#define WINPOLL__TAG_AF_UNIX 0x80000023ul
+
+/* FILE_ID_INFO (Windows 8 and later; Wine's SDK lacks it). */
+typedef struct wp__file_id_info {
+    ULONGLONG volume;
+    BYTE id[16];
+} wp__file_id_info;
+#define WINPOLL__FILE_ID_INFO_CLASS 18
+
+static int wp__type_of(DWORD attrs, DWORD tag) {
+    if (attrs & FILE_ATTRIBUTE_REPARSE_POINT) {
+        if (tag == WINPOLL__TAG_SYMLINK || tag == WINPOLL__TAG_MOUNT_POINT) return WINPOLL_TYPE_SYMLINK;
+        if (tag == WINPOLL__TAG_AF_UNIX) return WINPOLL_TYPE_OTHER;
+    }
+    return (attrs & FILE_ATTRIBUTE_DIRECTORY) ? WINPOLL_TYPE_DIR : WINPOLL_TYPE_REGULAR;
+}
+
+WINPOLL_API int wp_fstat(HANDLE h, wp_file_info *info) {
+    BY_HANDLE_FILE_INFORMATION bh;
+    wp__file_id_info fid;
+    DWORD ft;
+    int i;
+    if (info == NULL) return -ERROR_INVALID_PARAMETER;
+    memset(info, 0, sizeof *info);
+    ft = GetFileType(h);
+    if (ft == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR) return wp__last_error();
+    if (ft == FILE_TYPE_CHAR || ft == FILE_TYPE_PIPE) {
+        info->type = ft == FILE_TYPE_CHAR ? WINPOLL_TYPE_CHAR : WINPOLL_TYPE_PIPE;
+        return 0;
+    }
+    if (!GetFileInformationByHandle(h, &bh)) return wp__last_error();
+    info->size = (long long)(((unsigned long long)bh.nFileSizeHigh << 32) | bh.nFileSizeLow);
+    info->atime_ns = wp_filetime_to_ns(bh.ftLastAccessTime);
+    info->mtime_ns = wp_filetime_to_ns(bh.ftLastWriteTime);
+    info->birthtime_ns = wp_filetime_to_ns(bh.ftCreationTime);
+    info->attributes = bh.dwFileAttributes;
+    info->nlink = bh.nNumberOfLinks;
+    info->volume = bh.dwVolumeSerialNumber;
+    for (i = 0; i < 4; i++) {
+        info->file_id[i] = (unsigned char)(bh.nFileIndexLow >> (8 * i));
+        info->file_id[4 + i] = (unsigned char)(bh.nFileIndexHigh >> (8 * i));
+    }
+    if (GetFileInformationByHandleEx(h, (FILE_INFO_BY_HANDLE_CLASS)WINPOLL__FILE_ID_INFO_CLASS, &fid,
+                                     (DWORD)sizeof fid)) {
+        info->volume = fid.volume;
+        memcpy(info->file_id, fid.id, 16);
+    }
+    if (bh.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+        FILE_ATTRIBUTE_TAG_INFO ti;
+        if (GetFileInformationByHandleEx(h, FileAttributeTagInfo, &ti, (DWORD)sizeof ti)) info->reparse_tag = ti.ReparseTag;
+    }
+    info->type = wp__type_of(info->attributes, info->reparse_tag);
+    return 0;
+}
+
+static void wp__info_from_find(const WIN32_FIND_DATAW *fd, wp_file_info *info) {
+    memset(info, 0, sizeof *info);
+    info->size = (long long)(((unsigned long long)fd->nFileSizeHigh << 32) | fd->nFileSizeLow);
+    info->atime_ns = wp_filetime_to_ns(fd->ftLastAccessTime);
+    info->mtime_ns = wp_filetime_to_ns(fd->ftLastWriteTime);
+    info->birthtime_ns = wp_filetime_to_ns(fd->ftCreationTime);
+    info->attributes = fd->dwFileAttributes;
+    info->reparse_tag = (fd->dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ? fd->dwReserved0 : 0;
+    info->nlink = 1;
+    info->type = wp__type_of(info->attributes, info->reparse_tag);
+}
+
+static int wp__stat_path(const char *path, wp_file_info *info, int follow) {
+    wp__wpath wp;
+    HANDLE h;
+    DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+    int r;
+    if (info == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp__wpath_init(&wp, path, 0);
+    if (r < 0) return r;
+    h = CreateFileW(wp.p, FILE_READ_ATTRIBUTES, WINPOLL__SHARE_ALL, NULL, OPEN_EXISTING, flags, NULL);
+    if (h != INVALID_HANDLE_VALUE) {
+        r = wp_fstat(h, info);
+        CloseHandle(h);
+    } else {
+        r = wp__last_error();
+        if (r == -ERROR_SHARING_VIOLATION) {
+            /* A file nobody may open (pagefile.sys): its directory entry. */
+            WIN32_FIND_DATAW fd;
+            HANDLE f = FindFirstFileW(wp.p, &fd);
+            if (f != INVALID_HANDLE_VALUE) {
+                FindClose(f);
+                wp__info_from_find(&fd, info);
+                r = 0;
+            }
+        }
+    }
+    wp__wpath_free(&wp);
+    return r;
+}
+
+WINPOLL_API int wp_stat(const char *path, wp_file_info *info) { return wp__stat_path(path, info, 1); }
+WINPOLL_API int wp_lstat(const char *path, wp_file_info *info) { return wp__stat_path(path, info, 0); }
+
+WINPOLL_API long long wp_getwd(char *buf, size_t cap) {
+    WCHAR small[MAX_PATH + 1], *w = small;
+    DWORD size = MAX_PATH + 1, n;
+    long long r;
+    int tries;
+    for (tries = 0;; tries++) {
+        n = GetCurrentDirectoryW(size, w);
+        if (n == 0) {
+            r = wp__last_error();
+            break;
+        }
+        if (n < size) {
+            r = wp_utf16_to_utf8(w, n, buf, cap);
+            break;
+        }
+        /* too small: n is the size needed; another thread may change the
+           directory in between, so try a few times */
+        if (w != small) WINPOLL__FREE(w, NULL);
+        w = small;
+        if (tries == 3) return -ERROR_INSUFFICIENT_BUFFER;
+        size = n;
+        w = (WCHAR *)WINPOLL__MALLOC(size * sizeof(WCHAR), NULL);
+        if (w == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+    }
+    if (w != small) WINPOLL__FREE(w, NULL);
+    return r;
+}
+
+/* Runs one W function on one converted path. */
+#define WINPOLL__PATH_CALL(path, call) \
+    do { \
+        wp__wpath wp_; \
+        int r_ = wp__wpath_init(&wp_, (path), 0); \
+        if (r_ < 0) return r_; \
+        if (!(call)) r_ = wp__last_error(); \
+        wp__wpath_free(&wp_); \
+        return r_; \
+    } while (0)
+
+/* The same with two paths, wp_a_ and wp_b_. */
+#define WINPOLL__PATH2_CALL(path_a, path_b, call) \
+    do { \
+        wp__wpath wp_a_, wp_b_; \
+        int r_ = wp__wpath_init(&wp_a_, (path_a), 0); \
+        if (r_ < 0) return r_; \
+        r_ = wp__wpath_init(&wp_b_, (path_b), 0); \
+        if (r_ == 0) { \
+            if (!(call)) r_ = wp__last_error(); \
+            wp__wpath_free(&wp_b_); \
+        } \
+        wp__wpath_free(&wp_a_); \
+        return r_; \
+    } while (0)
+
+WINPOLL_API int wp_chdir(const char *path) { WINPOLL__PATH_CALL(path, SetCurrentDirectoryW(wp_.p)); }
+
+WINPOLL_API int wp_mkdir(const char *path, int perm) {
+    (void)perm;
+    WINPOLL__PATH_CALL(path, CreateDirectoryW(wp_.p, NULL));
+}
+
+WINPOLL_API int wp_rmdir(const char *path) { WINPOLL__PATH_CALL(path, RemoveDirectoryW(wp_.p)); }
+
+WINPOLL_API int wp_unlink(const char *path) {
+    wp__wpath wp;
+    DWORD attrs;
+    int r = wp__wpath_init(&wp, path, 0);
+    if (r < 0) return r;
+    if (!DeleteFileW(wp.p)) {
+        r = wp__last_error();
+        attrs = GetFileAttributesW(wp.p);
+        if (r == -ERROR_ACCESS_DENIED && attrs != INVALID_FILE_ATTRIBUTES) {
+            if ((attrs & FILE_ATTRIBUTE_DIRECTORY) && (attrs & FILE_ATTRIBUTE_REPARSE_POINT)) {
+                /* a symbolic link or junction to a directory */
+                r = RemoveDirectoryW(wp.p) ? 0 : wp__last_error();
+            } else if ((attrs & FILE_ATTRIBUTE_READONLY) && !(attrs & FILE_ATTRIBUTE_DIRECTORY)) {
+                if (SetFileAttributesW(wp.p, attrs & ~(DWORD)FILE_ATTRIBUTE_READONLY)) {
+                    if (DeleteFileW(wp.p)) {
+                        r = 0;
+                    } else {
+                        r = wp__last_error();
+                        SetFileAttributesW(wp.p, attrs);
+                    }
+                }
+            }
+        }
+    }
+    wp__wpath_free(&wp);
+    return r;
+}
+
+WINPOLL_API int wp_rename(const char *from, const char *to) {
+    WINPOLL__PATH2_CALL(from, to, MoveFileExW(wp_a_.p, wp_b_.p, MOVEFILE_REPLACE_EXISTING));
+}
+
+WINPOLL_API int wp_link(const char *oldpath, const char *newpath) {
+    WINPOLL__PATH2_CALL(oldpath, newpath, CreateHardLinkW(wp_b_.p, wp_a_.p, NULL));
+}
+
+WINPOLL_API int wp_opendir(wp_dir *dir, const char *path) {
+    wp__wpath wp;
+    size_t base_len;
+    int r;
+    if (dir == NULL) return -ERROR_INVALID_PARAMETER;
+    dir->find = INVALID_HANDLE_VALUE;
+    dir->first = dir->done = 0;
+    r = wp__wpath_init(&wp, path, 2);
+    if (r < 0) return r;
+    if (wp.len == 0) {
+        wp__wpath_free(&wp);
+        return -ERROR_PATH_NOT_FOUND;
+    }
+    base_len = wp.len;
+    if (!wp__is_sep(wp.p[wp.len - 1])) wp.p[wp.len++] = L'\\';
+    wp.p[wp.len++] = L'*';
+    wp.p[wp.len] = 0;
+    dir->find = FindFirstFileExW(wp.p, FindExInfoBasic, &dir->data, FindExSearchNameMatch, NULL,
+                                 FIND_FIRST_EX_LARGE_FETCH);
+    if (dir->find == INVALID_HANDLE_VALUE) {
+        r = wp__last_error();
+        if (r == -ERROR_FILE_NOT_FOUND) {
+            /* no entry at all (a volume's root can be so): empty if it is a directory */
+            DWORD attrs;
+            wp.p[base_len] = 0;
+            attrs = GetFileAttributesW(wp.p);
+            if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY)) {
+                dir->done = 1;
+                r = 0;
+            }
+        }
+    } else {
+        dir->first = 1;
+    }
+    wp__wpath_free(&wp);
+    return r;
+}
+
+WINPOLL_API int wp_readdir(wp_dir *dir, wp_dirent *entry) {
+    if (dir == NULL || entry == NULL) return -ERROR_INVALID_PARAMETER;
+    for (;;) {
+        const WCHAR *n;
+        long long len;
+        if (dir->done || dir->find == INVALID_HANDLE_VALUE) return 0;
+        if (!dir->first) {
+            if (!FindNextFileW(dir->find, &dir->data)) {
+                int r = wp__last_error();
+                if (r != -ERROR_NO_MORE_FILES) return r;
+                dir->done = 1;
+                return 0;
+            }
+        }
+        dir->first = 0;
+        n = dir->data.cFileName;
+        if (n[0] == L'.' && (n[1] == 0 || (n[1] == L'.' && n[2] == 0))) continue;
+        len = wp_utf16_to_utf8(n, WINPOLL_NUL_TERMINATED, entry->name, sizeof entry->name);
+        if (len < 0) return (int)len;
+        if ((size_t)len >= sizeof entry->name) return -ERROR_BUFFER_OVERFLOW;
+        entry->attributes = dir->data.dwFileAttributes;
+        entry->type = wp__type_of(entry->attributes,
+                                  (entry->attributes & FILE_ATTRIBUTE_REPARSE_POINT) ? dir->data.dwReserved0 : 0);
+        entry->size = (long long)(((unsigned long long)dir->data.nFileSizeHigh << 32) | dir->data.nFileSizeLow);
+        entry->mtime_ns = wp_filetime_to_ns(dir->data.ftLastWriteTime);
+        return 1;
+    }
+}
+
+WINPOLL_API int wp_closedir(wp_dir *dir) {
+    int r = 0;
+    if (dir == NULL) return -ERROR_INVALID_PARAMETER;
+    if (dir->find != INVALID_HANDLE_VALUE && !FindClose(dir->find)) r = wp__last_error();
+    dir->find = INVALID_HANDLE_VALUE;
+    dir->done = 1;
+    return r;
 }
 
 #ifdef __cplusplus
@@ -642,6 +1550,19 @@ WINPOLL_API int wp_mode(void) {
 #undef WINPOLL__MALLOC
 #undef WINPOLL__REALLOC
 #undef WINPOLL__FREE
+#undef WINPOLL__PROC
+#undef WINPOLL__PATH_SMALL
+#undef WINPOLL__PATH_ROOM
+#undef WINPOLL__UNIX_EPOCH_FT
+#undef WINPOLL__LL_MAX
+#undef WINPOLL__MAX_RW
+#undef WINPOLL__SHARE_ALL
+#undef WINPOLL__TAG_MOUNT_POINT
+#undef WINPOLL__TAG_SYMLINK
+#undef WINPOLL__TAG_AF_UNIX
+#undef WINPOLL__FILE_ID_INFO_CLASS
+#undef WINPOLL__PATH_CALL
+#undef WINPOLL__PATH2_CALL
 
 #endif /* WINPOLL_IMPLEMENTATION */
 

@@ -21,4 +21,63 @@ static __inline void suite_errtext(long long r, char *buf, size_t size) {
 
 #include "wptest.h"
 
+/* A new, empty, uniquely named folder under the temporary folder, as UTF-8
+   (the name has CJK and an emoji in it, so every path test crosses the
+   UTF-8/UTF-16 boundary). Returns 1 on success. */
+static __inline int suite_tempdir(char *out, size_t cap, const char *tag) {
+    static LONG counter;
+    WCHAR w[MAX_PATH];
+    char base[MAX_PATH * 3];
+    DWORD n = GetTempPathW(MAX_PATH, w);
+    if (n == 0 || n >= MAX_PATH) return 0;
+    if (wp_utf16_to_utf8(w, n, base, sizeof base) >= (long long)sizeof base) return 0;
+    snprintf(out, cap, "%swinpoll-%s-%lu-%ld-\xe6\x95\xb0\xf0\x9f\x98\x80", base, tag,
+             (unsigned long)GetCurrentProcessId(), (long)InterlockedIncrement(&counter));
+    return wp_mkdir(out, 0777) == 0;
+}
+
+/* Deletes a folder and everything in it (read-only files too). */
+static __inline void suite_rmtree(const char *path) {
+    wp_dir d;
+    wp_dirent e;
+    char sub[4096];
+    if (wp_opendir(&d, path) == 0) {
+        while (wp_readdir(&d, &e) == 1) {
+            snprintf(sub, sizeof sub, "%s\\%s", path, e.name);
+            if (e.type == WINPOLL_TYPE_DIR) suite_rmtree(sub);
+            else if (wp_unlink(sub) != 0) wp_rmdir(sub);
+        }
+        wp_closedir(&d);
+    }
+    wp_rmdir(path);
+}
+
+/* path = dir + "\\" + name */
+static __inline const char *suite_join(char *out, size_t cap, const char *dir, const char *name) {
+    snprintf(out, cap, "%s\\%s", dir, name);
+    return out;
+}
+
+/* Writes a whole small file; returns 1 on success. */
+static __inline int suite_write_file(const char *path, const char *data) {
+    HANDLE h;
+    size_t n = strlen(data);
+    long long w;
+    if (wp_open(path, WINPOLL_O_WRONLY | WINPOLL_O_CREAT | WINPOLL_O_TRUNC, 0666, &h) != 0) return 0;
+    w = wp_write(h, data, n);
+    wp_close(h);
+    return w == (long long)n;
+}
+
+/* Reads a whole small file into buf (NUL-terminated); returns its length or -1. */
+static __inline long long suite_read_file(const char *path, char *buf, size_t cap) {
+    HANDLE h;
+    long long n = 0, r;
+    if (wp_open(path, WINPOLL_O_RDONLY, 0, &h) != 0) return -1;
+    while ((r = wp_read(h, buf + n, cap - 1 - (size_t)n)) > 0) n += r;
+    wp_close(h);
+    buf[n] = 0;
+    return r < 0 ? -1 : n;
+}
+
 #endif
