@@ -63,6 +63,8 @@ mode_of = $(if $(findstring blocking,$(1)),-DWINPOLL_BLOCKING)
 ubsan_of = $(if $(findstring ubsan,$(1)),$(UBSAN))
 
 SUITE_EXES   := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s).exe))
+# programs the suites start, built beside them
+HELPER_EXES  := $(foreach c,$(CONFIGS),$(BUILD)/$(c)/child.exe)
 EXAMPLE_EXES := $(foreach c,$(filter-out %ubsan-iocp %ubsan-blocking,$(CONFIGS)),$(foreach e,$(EXAMPLES),$(BUILD)/$(c)/ex_$(e).exe))
 DRIVER       := $(BUILD)/driver.exe
 
@@ -86,7 +88,7 @@ ifeq ($(HOST),linux)
 	@sh tests/scripts/deps.sh
 endif
 
-build: $(DRIVER) $(SUITE_EXES) $(EXAMPLE_EXES)
+build: $(DRIVER) $(SUITE_EXES) $(HELPER_EXES) $(EXAMPLE_EXES)
 
 test-run: build $(BUILD)/compile-checks.txt
 	@$(RUN) $(DRIVER) --timeout $(TIMEOUT) $(if $(FILTER),--filter "$(FILTER)") \

@@ -27,6 +27,7 @@
        >>time      wall clock, monotonic clock, FILETIME
        >>files     open with POSIX flags, read, write, seek, truncate, sync, chmod, utimes
        >>dirs      file information, directories, names, links, listing
+       >>process   pipes, spawning with an exact handle list, argument quoting, wait, ids
        >>license   MIT
 
    OPTIONS
@@ -426,6 +427,24 @@ WINPOLL_API int wp_rename(const char *from, const char *to);
    (-ERROR_ALREADY_EXISTS when newpath exists). */
 WINPOLL_API int wp_link(const char *oldpath, const char *newpath);
 
+/* wp_symlink: a symbolic link linkpath -> target (CreateSymbolicLinkW). The
+   target is stored as given, with / turned into \, so a relative target
+   stays relative to the link's folder. A target that is a directory (looked
+   up relative to the link's folder when relative) gets a directory link.
+   Asks for SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE (developer mode on
+   Windows 10 1703+) and retries without it on systems that reject the flag.
+   Returns 0 or the error: -ERROR_PRIVILEGE_NOT_HELD (wp_is_permission)
+   without the right or developer mode, -ERROR_ALREADY_EXISTS. */
+WINPOLL_API int wp_symlink(const char *target, const char *linkpath);
+
+/* wp_readlink: where a symbolic link or junction points, as UTF-8 by the
+   buffer rule of >>strings. Relative link targets come back as stored;
+   absolute ones in Win32 form: \??\C:\x -> C:\x, \??\UNC\srv\share ->
+   \\srv\share, any other \??\ name (Volume{guid}) -> \\?\ form.
+   Errors: -ERROR_NOT_A_REPARSE_POINT for a file that is no link (errno
+   EINVAL, as POSIX readlink), wp_is_not_exist ones for a missing path. */
+WINPOLL_API long long wp_readlink(const char *path, char *buf, size_t cap);
+
 typedef struct wp_dir {
     HANDLE find;
     int first;   /* data holds an entry not yet returned */
@@ -448,6 +467,70 @@ typedef struct wp_dirent {
 WINPOLL_API int wp_opendir(wp_dir *dir, const char *path);
 WINPOLL_API int wp_readdir(wp_dir *dir, wp_dirent *entry);
 WINPOLL_API int wp_closedir(wp_dir *dir);
+
+/* >>process ----------------------------------------------------------------- */
+
+/* wp_pipe: an anonymous pipe (CreatePipe), neither end inheritable; give an
+   end to a child through wp_spawn_options. Stores the ends in *r and *w and
+   returns 0, or the error. */
+WINPOLL_API int wp_pipe(HANDLE *r, HANDLE *w);
+
+/* wp_command_line: the command line that makes CommandLineToArgvW and the
+   MSVC runtime give back exactly argv (a NULL-terminated array of UTF-8
+   strings): arguments with spaces, tabs, quotes or nothing at all are
+   quoted, a quote becomes \", and backslashes are doubled only where they
+   come before a quote. argv[0], the program name, is only put in quotes
+   (Windows parses it without escapes), so it may not contain a quote.
+   Returns the length in bytes by the buffer rule of >>strings, or
+   -ERROR_INVALID_PARAMETER (argv NULL or empty, a quote in argv[0]). */
+WINPOLL_API long long wp_command_line(const char *const *argv, char *out, size_t cap);
+
+typedef struct wp_spawn_options {
+    const char *path;            /* the program (UTF-8), run as given: no PATH search */
+    const char *const *argv;     /* NULL-terminated; argv[0] is the name the child sees */
+    const char *const *envp;     /* NULL-terminated "NAME=value" strings, or NULL to inherit */
+    const char *dir;             /* the child's working directory, or NULL for ours */
+    HANDLE std_in, std_out, std_err; /* the child's standard handles; NULL for none */
+} wp_spawn_options;
+
+typedef struct wp_process {
+    HANDLE handle;     /* the process handle; yours until wp_process_close */
+    unsigned long pid;
+} wp_process;
+
+/* wp_spawn: starts a process with exactly the three given standard handles
+   inherited and no other handle: they are duplicated as inheritable and
+   named in PROC_THREAD_ATTRIBUTE_HANDLE_LIST, so that handles other code
+   made inheritable do not leak into the child. The caller's handles are not
+   changed and may be closed after the call. Arguments are quoted as
+   wp_command_line says; envp, when given, is the child's whole environment
+   (keep SYSTEMROOT in it: Winsock in the child needs it).
+   Fills *proc and returns 0, or the error: -ERROR_FILE_NOT_FOUND for a
+   missing program, -ERROR_INVALID_PARAMETER for bad options. */
+WINPOLL_API int wp_spawn(const wp_spawn_options *options, wp_process *proc);
+
+/* wp_wait: waits for the process to end, at most timeout_ms milliseconds
+   (negative: no limit). Returns 0 and stores its exit code in *exit_code
+   (if not NULL), or -WAIT_TIMEOUT (in the timeout class) if it still runs. */
+WINPOLL_API int wp_wait(wp_process *proc, long timeout_ms, unsigned long *exit_code);
+
+/* wp_kill: ends the process with exit_code (TerminateProcess). Returns 0 or
+   the error; a process that already ended gives -ERROR_ACCESS_DENIED. */
+WINPOLL_API int wp_kill(wp_process *proc, unsigned exit_code);
+
+/* wp_process_close: releases the process handle (the process runs on).
+   Returns 0 or the error. */
+WINPOLL_API int wp_process_close(wp_process *proc);
+
+/* wp_getpid, wp_getppid: this process's id and its parent's (the id of the
+   process that started it, which may have ended since and even been reused,
+   as on every Windows). Return the id, or the error. */
+WINPOLL_API long long wp_getpid(void);
+WINPOLL_API long long wp_getppid(void);
+
+/* wp_hostname: the computer's DNS host name (ComputerNamePhysicalDnsHostname,
+   as Go's os.Hostname) as UTF-8, by the buffer rule of >>strings. */
+WINPOLL_API long long wp_hostname(char *buf, size_t cap);
 
 #ifdef __cplusplus
 }
@@ -822,8 +905,12 @@ static int wp__init_result;
 /* Functions newer than Windows 7 and per-boot constants, resolved once by
    wp_init. A NULL function means this Windows lacks it. */
 typedef VOID(WINAPI *wp__fn_GetSystemTimePreciseAsFileTime)(LPFILETIME);
+typedef LONG(NTAPI *wp__fn_NtQueryInformationProcess)(HANDLE, int, PVOID, ULONG, PULONG);
+typedef ULONG(NTAPI *wp__fn_RtlNtStatusToDosError)(LONG);
 static struct wp__import_table {
-    wp__fn_GetSystemTimePreciseAsFileTime GetSystemTimePreciseAsFileTime;
+    wp__fn_GetSystemTimePreciseAsFileTime GetSystemTimePreciseAsFileTime; /* Windows 8 */
+    wp__fn_NtQueryInformationProcess NtQueryInformationProcess;           /* ntdll, not in import libs */
+    wp__fn_RtlNtStatusToDosError RtlNtStatusToDosError;
     long long qpc_frequency;
 } wp__imports;
 
@@ -835,13 +922,19 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
     WSADATA wsa;
     int r;
     LARGE_INTEGER f;
-    HMODULE kernel32 = GetModuleHandleA("kernel32.dll");
+    HMODULE kernel32 = GetModuleHandleA("kernel32.dll"), ntdll = GetModuleHandleA("ntdll.dll");
     (void)once;
     (void)param;
     (void)context;
     if (kernel32 != NULL)
         wp__imports.GetSystemTimePreciseAsFileTime =
             WINPOLL__PROC(wp__fn_GetSystemTimePreciseAsFileTime, kernel32, "GetSystemTimePreciseAsFileTime");
+    if (ntdll != NULL) {
+        wp__imports.NtQueryInformationProcess =
+            WINPOLL__PROC(wp__fn_NtQueryInformationProcess, ntdll, "NtQueryInformationProcess");
+        wp__imports.RtlNtStatusToDosError = WINPOLL__PROC(wp__fn_RtlNtStatusToDosError, ntdll, "RtlNtStatusToDosError");
+        if (wp__imports.RtlNtStatusToDosError == NULL) wp__imports.NtQueryInformationProcess = NULL;
+    }
     QueryPerformanceFrequency(&f); /* never fails on Windows XP and later */
     wp__imports.qpc_frequency = f.QuadPart;
     r = WSAStartup(MAKEWORD(2, 2), &wsa);
@@ -940,6 +1033,17 @@ WINPOLL_API long long wp_utf16_to_utf8(const WCHAR *w, size_t len, char *out, si
     wp__utf16_append_utf8(w, len, out, cap, &written, &need);
     out[written] = 0;
     return (long long)need;
+}
+
+/* UTF-8 text as new UTF-16 (NUL-terminated) from the allocator hooks. */
+static int wp__utf16_dup(const char *s, size_t len, WCHAR **out) {
+    long long n = wp_utf8_to_utf16(s, len, NULL, 0);
+    *out = NULL;
+    if (n < 0) return (int)n;
+    *out = (WCHAR *)WINPOLL__MALLOC(((size_t)n + 1) * sizeof(WCHAR), NULL);
+    if (*out == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+    wp_utf8_to_utf16(s, len, *out, (size_t)n + 1);
+    return (int)n;
 }
 
 /* A UTF-8 path as the NUL-terminated UTF-16 the W functions take, on the
@@ -1453,6 +1557,140 @@ WINPOLL_API int wp_link(const char *oldpath, const char *newpath) {
     WINPOLL__PATH2_CALL(oldpath, newpath, CreateHardLinkW(wp_b_.p, wp_a_.p, NULL));
 }
 
+#define WINPOLL__FSCTL_GET_REPARSE_POINT 0x000900A8ul
+#define WINPOLL__REPARSE_MAX 16384 /* MAXIMUM_REPARSE_DATA_BUFFER_SIZE */
+#define WINPOLL__SYMLINK_RELATIVE 1ul
+#define WINPOLL__SYMLINK_DIR 0x1ul
+#define WINPOLL__SYMLINK_UNPRIVILEGED 0x2ul
+
+WINPOLL_API int wp_symlink(const char *target, const char *linkpath) {
+    wp__wpath link;
+    WCHAR *t = NULL, *probe = NULL;
+    DWORD flags = WINPOLL__SYMLINK_UNPRIVILEGED, attrs;
+    size_t i, tn, dn = 0;
+    int r;
+    if (target == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp__utf16_dup(target, WINPOLL_NUL_TERMINATED, &t);
+    if (r < 0) return r;
+    tn = (size_t)r;
+    for (i = 0; i < tn; i++)
+        if (t[i] == L'/') t[i] = L'\\';
+    r = wp__wpath_init(&link, linkpath, 0);
+    if (r < 0) {
+        WINPOLL__FREE(t, NULL);
+        return r;
+    }
+    /* Is the target a directory? A relative one is looked up from the link's
+       folder: link path up to its last separator, then the target. */
+    if (!(tn >= 2 && t[1] == L':') && !(tn >= 1 && t[0] == L'\\')) {
+        for (i = link.len; i > 0; i--)
+            if (wp__is_sep(link.p[i - 1])) break;
+        dn = i;
+    }
+    probe = (WCHAR *)WINPOLL__MALLOC((dn + tn + 1) * sizeof(WCHAR), NULL);
+    if (probe == NULL) {
+        r = -ERROR_NOT_ENOUGH_MEMORY;
+    } else {
+        memcpy(probe, link.p, dn * sizeof(WCHAR));
+        memcpy(probe + dn, t, (tn + 1) * sizeof(WCHAR));
+        attrs = GetFileAttributesW(probe);
+        if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY)) flags |= WINPOLL__SYMLINK_DIR;
+        if (!CreateSymbolicLinkW(link.p, t, flags)) {
+            r = wp__last_error();
+            /* before Windows 10 1703 the unprivileged flag is an invalid parameter */
+            if (r == -ERROR_INVALID_PARAMETER) {
+                flags &= ~WINPOLL__SYMLINK_UNPRIVILEGED;
+                r = CreateSymbolicLinkW(link.p, t, flags) ? 0 : wp__last_error();
+            }
+        }
+    }
+    WINPOLL__FREE(probe, NULL);
+    WINPOLL__FREE(t, NULL);
+    wp__wpath_free(&link);
+    return r;
+}
+
+/* The target in a REPARSE_DATA_BUFFER of n bytes, checked against n: sets
+   *name (inside buf, not NUL-terminated), *len (units) and *relative.
+   Returns 0, or -ERROR_NOT_A_REPARSE_POINT for a tag that is no link and
+   -ERROR_INVALID_DATA for a buffer that does not hold what it says. */
+static int wp__reparse_target(const BYTE *buf, size_t n, const WCHAR **name, size_t *len, int *relative) {
+    ULONG tag, flags = 0;
+    USHORT sub_off, sub_len;
+    size_t path_at;
+    if (n < 16) return -ERROR_INVALID_DATA;
+    memcpy(&tag, buf, 4);
+    memcpy(&sub_off, buf + 8, 2);
+    memcpy(&sub_len, buf + 10, 2);
+    if (tag == WINPOLL__TAG_SYMLINK) {
+        if (n < 20) return -ERROR_INVALID_DATA;
+        memcpy(&flags, buf + 16, 4);
+        path_at = 20;
+    } else if (tag == WINPOLL__TAG_MOUNT_POINT) {
+        path_at = 16;
+    } else {
+        return -ERROR_NOT_A_REPARSE_POINT;
+    }
+    if ((sub_off | sub_len) & 1 || path_at + (size_t)sub_off + sub_len > n) return -ERROR_INVALID_DATA;
+    *name = (const WCHAR *)(const void *)(buf + path_at + sub_off);
+    *len = sub_len / 2;
+    *relative = (flags & WINPOLL__SYMLINK_RELATIVE) != 0;
+    return 0;
+}
+
+/* An NT name from a reparse point in Win32 form, into out (room for len + 2
+   units and a NUL); returns the new length. */
+static size_t wp__link_to_win32(const WCHAR *s, size_t len, int relative, WCHAR *out) {
+    size_t skip = 0, o = 0, i;
+    int nt = !relative && len >= 4 && s[0] == L'\\' && s[1] == L'?' && s[2] == L'?' && s[3] == L'\\';
+    if (nt && len >= 6 && s[5] == L':') {
+        skip = 4; /* \??\C:\x -> C:\x */
+    } else if (nt && len >= 8 && (s[4] == L'U' || s[4] == L'u') && (s[5] == L'N' || s[5] == L'n') &&
+               (s[6] == L'C' || s[6] == L'c') && s[7] == L'\\') {
+        out[o++] = L'\\'; /* \??\UNC\srv -> \\srv */
+        skip = 7;
+    } else if (nt) {
+        out[o++] = L'\\', out[o++] = L'\\', out[o++] = L'?'; /* \??\Volume{..} -> \\?\Volume{..} */
+        skip = 3;
+    }
+    for (i = skip; i < len; i++) out[o++] = s[i];
+    out[o] = 0;
+    return o;
+}
+
+WINPOLL_API long long wp_readlink(const char *path, char *buf, size_t cap) {
+    wp__wpath wp;
+    HANDLE h;
+    BYTE *rdb;
+    DWORD got = 0;
+    const WCHAR *name;
+    WCHAR *w;
+    size_t len;
+    int relative;
+    long long r = wp__wpath_init(&wp, path, 0);
+    if (r < 0) return r;
+    h = CreateFileW(wp.p, FILE_READ_ATTRIBUTES, WINPOLL__SHARE_ALL, NULL, OPEN_EXISTING,
+                    FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    wp__wpath_free(&wp);
+    if (h == INVALID_HANDLE_VALUE) return wp__last_error();
+    rdb = (BYTE *)WINPOLL__MALLOC(WINPOLL__REPARSE_MAX + (WINPOLL__REPARSE_MAX / 2 + 3) * sizeof(WCHAR), NULL);
+    if (rdb == NULL) {
+        CloseHandle(h);
+        return -ERROR_NOT_ENOUGH_MEMORY;
+    }
+    if (!DeviceIoControl(h, WINPOLL__FSCTL_GET_REPARSE_POINT, NULL, 0, rdb, WINPOLL__REPARSE_MAX, &got, NULL))
+        r = wp__last_error();
+    CloseHandle(h);
+    if (r == 0) r = wp__reparse_target(rdb, got, &name, &len, &relative);
+    if (r == 0) {
+        w = (WCHAR *)(void *)(rdb + WINPOLL__REPARSE_MAX);
+        len = wp__link_to_win32(name, len, relative, w);
+        r = wp_utf16_to_utf8(w, len, buf, cap);
+    }
+    WINPOLL__FREE(rdb, NULL);
+    return r;
+}
+
 WINPOLL_API int wp_opendir(wp_dir *dir, const char *path) {
     wp__wpath wp;
     size_t base_len;
@@ -1529,6 +1767,256 @@ WINPOLL_API int wp_closedir(wp_dir *dir) {
     return r;
 }
 
+/* >>process ----------------------------------------------------------------- */
+
+WINPOLL_API int wp_pipe(HANDLE *r, HANDLE *w) {
+    if (r == NULL || w == NULL) return -ERROR_INVALID_PARAMETER;
+    if (!CreatePipe(r, w, NULL, 0)) {
+        *r = *w = INVALID_HANDLE_VALUE;
+        return wp__last_error();
+    }
+    return 0;
+}
+
+/* Quotes one argument into out + *n (out NULL: counts only). */
+static void wp__quote_arg(const char *a, int program, char *out, size_t *n) {
+    size_t i, k, bs;
+#define WINPOLL__PUT(c) \
+    do { \
+        if (out != NULL) out[*n] = (c); \
+        (*n)++; \
+    } while (0)
+    int quote = a[0] == 0 || strpbrk(a, program ? " \t" : " \t\n\v\"") != NULL;
+    if (!quote) {
+        for (i = 0; a[i]; i++) WINPOLL__PUT(a[i]);
+        return;
+    }
+    WINPOLL__PUT('"');
+    if (program) {
+        for (i = 0; a[i]; i++) WINPOLL__PUT(a[i]);
+    } else {
+        for (i = 0;; i++) {
+            for (bs = 0; a[i] == '\\'; i++) bs++;
+            if (a[i] == 0) { /* double them: the closing quote follows */
+                for (k = 0; k < 2 * bs; k++) WINPOLL__PUT('\\');
+                break;
+            }
+            if (a[i] == '"') { /* double them, and escape the quote */
+                for (k = 0; k < 2 * bs + 1; k++) WINPOLL__PUT('\\');
+            } else {
+                for (k = 0; k < bs; k++) WINPOLL__PUT('\\');
+            }
+            WINPOLL__PUT(a[i]);
+        }
+    }
+    WINPOLL__PUT('"');
+#undef WINPOLL__PUT
+}
+
+WINPOLL_API long long wp_command_line(const char *const *argv, char *out, size_t cap) {
+    size_t n = 0, i;
+    if (argv == NULL || argv[0] == NULL || strchr(argv[0], '"') != NULL) return -ERROR_INVALID_PARAMETER;
+    for (i = 0; argv[i] != NULL; i++) {
+        if (i > 0) n++;
+        wp__quote_arg(argv[i], i == 0, NULL, &n);
+    }
+    if (out == NULL || cap <= n) return (long long)n;
+    n = 0;
+    for (i = 0; argv[i] != NULL; i++) {
+        if (i > 0) out[n++] = ' ';
+        wp__quote_arg(argv[i], i == 0, out, &n);
+    }
+    out[n] = 0;
+    return (long long)n;
+}
+
+/* envp as a CREATE_UNICODE_ENVIRONMENT block: NUL-terminated entries and
+   one more NUL (two when there is no entry). */
+static int wp__env_block(const char *const *envp, WCHAR **out) {
+    size_t total = 1, i, o = 0;
+    long long n;
+    WCHAR *b;
+    *out = NULL;
+    for (i = 0; envp[i] != NULL; i++) {
+        if (strchr(envp[i] + 1, '=') == NULL) return -ERROR_INVALID_PARAMETER; /* "=C:=C:\\" is fine */
+        n = wp_utf8_to_utf16(envp[i], WINPOLL_NUL_TERMINATED, NULL, 0);
+        if (n < 0) return (int)n;
+        total += (size_t)n + 1;
+    }
+    if (i == 0) total++;
+    b = (WCHAR *)WINPOLL__MALLOC(total * sizeof(WCHAR), NULL);
+    if (b == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+    for (i = 0; envp[i] != NULL; i++)
+        o += (size_t)wp_utf8_to_utf16(envp[i], WINPOLL_NUL_TERMINATED, b + o, total - o) + 1;
+    b[o++] = 0;
+    if (i == 0) b[o] = 0;
+    *out = b;
+    return 0;
+}
+
+WINPOLL_API int wp_spawn(const wp_spawn_options *o, wp_process *proc) {
+    STARTUPINFOEXW si;
+    PROCESS_INFORMATION pi;
+    HANDLE given[3], dup[3], list[3];
+    LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
+    SIZE_T attrs_size = 0;
+    WCHAR *cmd = NULL, *env = NULL;
+    char *cmd8 = NULL;
+    wp__wpath app, dir;
+    int r, i, j, nlist = 0;
+    long long n;
+
+    if (proc != NULL) {
+        proc->handle = NULL;
+        proc->pid = 0;
+    }
+    if (o == NULL || proc == NULL || o->path == NULL) return -ERROR_INVALID_PARAMETER;
+    n = wp_command_line(o->argv, NULL, 0);
+    if (n < 0) return (int)n;
+    cmd8 = (char *)WINPOLL__MALLOC((size_t)n + 1, NULL);
+    if (cmd8 == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+    wp_command_line(o->argv, cmd8, (size_t)n + 1);
+    r = wp__utf16_dup(cmd8, (size_t)n, &cmd);
+    WINPOLL__FREE(cmd8, NULL);
+    if (r < 0) return r;
+    r = o->envp != NULL ? wp__env_block(o->envp, &env) : 0;
+    app.base = dir.base = NULL;
+    if (r == 0) r = wp__wpath_init(&app, o->path, 0);
+    if (r == 0 && o->dir != NULL) r = wp__wpath_init(&dir, o->dir, 0);
+
+    /* Inheritable duplicates of the standard handles, each listed once. */
+    given[0] = o->std_in;
+    given[1] = o->std_out;
+    given[2] = o->std_err;
+    for (i = 0; i < 3; i++) {
+        dup[i] = NULL;
+        if (r < 0 || given[i] == NULL) continue;
+        if (given[i] == INVALID_HANDLE_VALUE) {
+            r = -ERROR_INVALID_HANDLE;
+            continue;
+        }
+        for (j = 0; j < i; j++)
+            if (given[j] == given[i]) dup[i] = dup[j];
+        if (dup[i] != NULL) continue;
+        if (!DuplicateHandle(GetCurrentProcess(), given[i], GetCurrentProcess(), &dup[i], 0, TRUE,
+                             DUPLICATE_SAME_ACCESS)) {
+            dup[i] = NULL;
+            r = wp__last_error();
+            continue;
+        }
+        list[nlist++] = dup[i];
+    }
+    if (r == 0 && nlist > 0) {
+        InitializeProcThreadAttributeList(NULL, 1, 0, &attrs_size);
+        attrs = (LPPROC_THREAD_ATTRIBUTE_LIST)WINPOLL__MALLOC(attrs_size, NULL);
+        if (attrs == NULL) {
+            r = -ERROR_NOT_ENOUGH_MEMORY;
+        } else if (!InitializeProcThreadAttributeList(attrs, 1, 0, &attrs_size)) {
+            r = wp__last_error();
+            WINPOLL__FREE(attrs, NULL);
+            attrs = NULL;
+        } else if (!UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+                                              (SIZE_T)nlist * sizeof(HANDLE), NULL, NULL)) {
+            r = wp__last_error();
+        }
+    }
+    if (r == 0) {
+        memset(&si, 0, sizeof si);
+        si.StartupInfo.cb = attrs != NULL ? (DWORD)sizeof si : (DWORD)sizeof si.StartupInfo;
+        si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+        si.StartupInfo.hStdInput = dup[0];
+        si.StartupInfo.hStdOutput = dup[1];
+        si.StartupInfo.hStdError = dup[2];
+        si.lpAttributeList = attrs;
+        if (!CreateProcessW(app.p, cmd, NULL, NULL, nlist > 0,
+                            CREATE_UNICODE_ENVIRONMENT | (attrs != NULL ? EXTENDED_STARTUPINFO_PRESENT : 0), env,
+                            o->dir != NULL ? dir.p : NULL, &si.StartupInfo, &pi)) {
+            r = wp__last_error();
+        } else {
+            CloseHandle(pi.hThread);
+            proc->handle = pi.hProcess;
+            proc->pid = pi.dwProcessId;
+        }
+    }
+    if (attrs != NULL) {
+        DeleteProcThreadAttributeList(attrs);
+        WINPOLL__FREE(attrs, NULL);
+    }
+    for (i = 0; i < nlist; i++) CloseHandle(list[i]);
+    wp__wpath_free(&app);
+    wp__wpath_free(&dir);
+    WINPOLL__FREE(env, NULL);
+    WINPOLL__FREE(cmd, NULL);
+    return r;
+}
+
+WINPOLL_API int wp_wait(wp_process *proc, long timeout_ms, unsigned long *exit_code) {
+    DWORD w, code;
+    if (proc == NULL || proc->handle == NULL) return -ERROR_INVALID_PARAMETER;
+    w = WaitForSingleObject(proc->handle, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+    if (w == WAIT_TIMEOUT) return -WAIT_TIMEOUT;
+    if (w != WAIT_OBJECT_0) return wp__last_error();
+    if (!GetExitCodeProcess(proc->handle, &code)) return wp__last_error();
+    if (exit_code != NULL) *exit_code = code;
+    return 0;
+}
+
+WINPOLL_API int wp_kill(wp_process *proc, unsigned exit_code) {
+    if (proc == NULL || proc->handle == NULL) return -ERROR_INVALID_PARAMETER;
+    return TerminateProcess(proc->handle, exit_code) ? 0 : wp__last_error();
+}
+
+WINPOLL_API int wp_process_close(wp_process *proc) {
+    int r;
+    if (proc == NULL || proc->handle == NULL) return -ERROR_INVALID_PARAMETER;
+    r = CloseHandle(proc->handle) ? 0 : wp__last_error();
+    proc->handle = NULL;
+    return r;
+}
+
+WINPOLL_API long long wp_getpid(void) { return (long long)GetCurrentProcessId(); }
+
+/* PROCESS_BASIC_INFORMATION, with its documented field names. */
+typedef struct wp__process_basic_info {
+    LONG ExitStatus;
+    PVOID PebBaseAddress;
+    ULONG_PTR AffinityMask;
+    LONG BasePriority;
+    ULONG_PTR UniqueProcessId;
+    ULONG_PTR InheritedFromUniqueProcessId;
+} wp__process_basic_info;
+
+WINPOLL_API long long wp_getppid(void) {
+    wp__process_basic_info pbi;
+    ULONG got = 0;
+    LONG st;
+    wp_init();
+    if (wp__imports.NtQueryInformationProcess == NULL) return -ERROR_PROC_NOT_FOUND;
+    st = wp__imports.NtQueryInformationProcess(GetCurrentProcess(), 0 /* ProcessBasicInformation */, &pbi,
+                                               (ULONG)sizeof pbi, &got);
+    if (st < 0) return -(long long)wp__imports.RtlNtStatusToDosError(st);
+    return (long long)pbi.InheritedFromUniqueProcessId;
+}
+
+WINPOLL_API long long wp_hostname(char *buf, size_t cap) {
+    WCHAR small[256], *w = small;
+    DWORD size = 256;
+    long long r;
+    if (!GetComputerNameExW(ComputerNamePhysicalDnsHostname, w, &size)) {
+        if (GetLastError() != ERROR_MORE_DATA) return wp__last_error();
+        w = (WCHAR *)WINPOLL__MALLOC(size * sizeof(WCHAR), NULL);
+        if (w == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+        if (!GetComputerNameExW(ComputerNamePhysicalDnsHostname, w, &size)) {
+            r = wp__last_error();
+            WINPOLL__FREE(w, NULL);
+            return r;
+        }
+    }
+    r = wp_utf16_to_utf8(w, size, buf, cap);
+    if (w != small) WINPOLL__FREE(w, NULL);
+    return r;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -1563,6 +2051,11 @@ WINPOLL_API int wp_closedir(wp_dir *dir) {
 #undef WINPOLL__FILE_ID_INFO_CLASS
 #undef WINPOLL__PATH_CALL
 #undef WINPOLL__PATH2_CALL
+#undef WINPOLL__FSCTL_GET_REPARSE_POINT
+#undef WINPOLL__REPARSE_MAX
+#undef WINPOLL__SYMLINK_RELATIVE
+#undef WINPOLL__SYMLINK_DIR
+#undef WINPOLL__SYMLINK_UNPRIVILEGED
 
 #endif /* WINPOLL_IMPLEMENTATION */
 

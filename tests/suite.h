@@ -29,11 +29,18 @@ static __inline int suite_tempdir(char *out, size_t cap, const char *tag) {
     WCHAR w[MAX_PATH];
     char base[MAX_PATH * 3];
     DWORD n = GetTempPathW(MAX_PATH, w);
+    int tries, r = -1;
     if (n == 0 || n >= MAX_PATH) return 0;
     if (wp_utf16_to_utf8(w, n, base, sizeof base) >= (long long)sizeof base) return 0;
-    snprintf(out, cap, "%swinpoll-%s-%lu-%ld-\xe6\x95\xb0\xf0\x9f\x98\x80", base, tag,
-             (unsigned long)GetCurrentProcessId(), (long)InterlockedIncrement(&counter));
-    return wp_mkdir(out, 0777) == 0;
+    /* process ids are reused (quickly, under Wine), and a failed test leaves
+       its folder behind: the clock makes the name new, a retry makes sure */
+    for (tries = 0; tries < 10 && r != 0; tries++) {
+        snprintf(out, cap, "%swinpoll-%s-%lu-%ld-%llx-\xe6\x95\xb0\xf0\x9f\x98\x80", base, tag,
+                 (unsigned long)GetCurrentProcessId(), (long)InterlockedIncrement(&counter),
+                 (unsigned long long)wp_monotonic_ns() & 0xFFFFFFFFull);
+        r = wp_mkdir(out, 0777);
+    }
+    return r == 0;
 }
 
 /* Deletes a folder and everything in it (read-only files too). */
