@@ -28,6 +28,8 @@
        >>files     open with POSIX flags, read, write, seek, truncate, sync, chmod, utimes
        >>dirs      file information, directories, names, links, listing
        >>process   pipes, spawning with an exact handle list, argument quoting, wait, ids
+       >>sockaddr  IPv4, IPv6 and AF_UNIX addresses: raw SOCKADDR and text forms, name lookup
+       >>sockets   socket calls and options
        >>license   MIT
 
    OPTIONS
@@ -175,6 +177,8 @@ extern "C" {
 /* Too many concurrent operations on one FD (more than 1048575 references or
    waiters); Go panics here, winpoll.h returns this. */
 #define WINPOLL_ERR_TOO_MANY_REFS   0x20000006
+/* Network address text that wp_sockaddr_parse or wp_ip_parse cannot read. */
+#define WINPOLL_ERR_BAD_ADDRESS     0x20000007
 
 /* wp_strerror: writes the text of an error as UTF-8 into buf.
    err: a negative result (-code) or the positive code itself.
@@ -220,7 +224,9 @@ WINPOLL_API int wp_is_eof(long long err);
 
 /* >>init -------------------------------------------------------------------- */
 
-/* wp_init: the process-wide initialisation (Winsock 2.2 via WSAStartup).
+/* wp_init: the process-wide initialisation: Winsock 2.2 (WSAStartup), the
+   extension functions (AcceptEx, ConnectEx, WSARecvMsg, ...) and the newer
+   system functions, each looked up once into one table.
    Every function that needs it calls it itself, so calling it is optional; call
    it early to see a failure in one place. Runs once per process, however many
    threads call it at once; later calls return the first call's result.
@@ -532,6 +538,145 @@ WINPOLL_API long long wp_getppid(void);
    as Go's os.Hostname) as UTF-8, by the buffer rule of >>strings. */
 WINPOLL_API long long wp_hostname(char *buf, size_t cap);
 
+/* >>sockaddr ---------------------------------------------------------------- */
+
+#define WINPOLL_UNIX_PATH_MAX 108 /* sun_path's size; a path takes at most 107 bytes and a NUL */
+
+/* wp_sockaddr: an IPv4, IPv6 or AF_UNIX address in one plain struct with no
+   pointers, yours to copy and compare field by field (zero it first).
+   Ports and flowinfo are in host byte order here and in network byte order
+   on the wire; addr holds the address bytes in network order (IPv4 in the
+   first 4). AF_UNIX: path is the UTF-8 path, "" for an unnamed socket.
+   Windows has no abstract namespace (Linux's names that start with a NUL):
+   such raw addresses are rejected. */
+typedef struct wp_sockaddr {
+    unsigned short family;    /* AF_INET, AF_INET6 or AF_UNIX; 0 when empty */
+    unsigned short port;      /* IPv4 and IPv6 */
+    unsigned long flowinfo;   /* IPv6 (Go drops it; winpoll.h keeps it) */
+    unsigned long scope_id;   /* IPv6: the zone, an interface index */
+    unsigned char addr[16];
+    char path[WINPOLL_UNIX_PATH_MAX];
+} wp_sockaddr;
+
+/* Constructors. wp_sockaddr_ip4/ip6 fill *a from address bytes in network
+   order (a zeroed struct plus these fields). wp_sockaddr_unix makes an
+   AF_UNIX address of a UTF-8 path (NULL or "" for unnamed) and returns 0,
+   -WSAENAMETOOLONG when the path needs more than 107 bytes (it is never
+   cut), or -ERROR_NO_UNICODE_TRANSLATION when it is not UTF-8. */
+WINPOLL_API void wp_sockaddr_ip4(wp_sockaddr *a, const unsigned char ip[4], unsigned short port);
+WINPOLL_API void wp_sockaddr_ip6(wp_sockaddr *a, const unsigned char ip[16], unsigned short port,
+                                 unsigned long scope_id);
+WINPOLL_API int wp_sockaddr_unix(wp_sockaddr *a, const char *path);
+
+/* wp_sockaddr_to_raw: the SOCKADDR form of *a in *raw, its length in *len.
+   Returns 0, or -WSAEAFNOSUPPORT for another family. */
+WINPOLL_API int wp_sockaddr_to_raw(const wp_sockaddr *a, SOCKADDR_STORAGE *raw, int *len);
+
+/* wp_sockaddr_from_raw: *a from a SOCKADDR of len bytes, never reading past
+   len. Returns 0; -WSAEINVAL when len is too short for the family (or
+   negative, or raw NULL), -WSAEAFNOSUPPORT for another family, for AF_UNIX
+   -WSAEINVAL for an abstract name and -ERROR_NO_UNICODE_TRANSLATION for a
+   path that is not UTF-8. An AF_UNIX length of 2 is the unnamed address. */
+WINPOLL_API int wp_sockaddr_from_raw(wp_sockaddr *a, const SOCKADDR *raw, int len);
+
+/* wp_sockaddr_parse: "1.2.3.4:80", "[::1]:80" or "[fe80::1%3]:80" (the zone
+   a decimal interface index). wp_ip_parse: a bare address, "1.2.3.4", "::1"
+   or "fe80::1%3", with port 0. Parsing is strict: IPv4 is four decimal
+   octets of at most 255 without leading zeros; IPv6 is RFC 4291 text (at
+   most one "::", groups of 1 to 4 hex digits, an IPv4 tail allowed); the
+   port is decimal, at most 65535, without leading zeros; nothing may follow.
+   Returns 0, or -WINPOLL_ERR_BAD_ADDRESS (a is then zeroed). */
+WINPOLL_API int wp_sockaddr_parse(wp_sockaddr *a, const char *text);
+WINPOLL_API int wp_ip_parse(wp_sockaddr *a, const char *text);
+
+/* wp_sockaddr_format: "1.2.3.4:80", "[2001:db8::1]:80", "[fe80::1%3]:80" (the
+   zone when not 0), or an AF_UNIX path ("" when unnamed). wp_ip_format: the
+   address alone. IPv6 text is RFC 5952's: lowercase, no leading zeros, the
+   longest run of two or more zero groups (the first of equals) as "::", and
+   ::ffff:1.2.3.4 for IPv4-mapped addresses. So text -> address -> text gives
+   back canonical text exactly. Return the length by the buffer rule of
+   >>strings, or -WSAEAFNOSUPPORT (wp_ip_format: also for AF_UNIX). */
+WINPOLL_API long long wp_sockaddr_format(const wp_sockaddr *a, char *buf, size_t cap);
+WINPOLL_API long long wp_ip_format(const wp_sockaddr *a, char *buf, size_t cap);
+
+#define WINPOLL_AI_NUMERIC 0x1 /* host must be an address: no DNS query */
+
+/* wp_getaddrinfo: resolves a UTF-8 host name (GetAddrInfoW) to addresses
+   with the given port, for family AF_UNSPEC, AF_INET or AF_INET6. Stores
+   up to max results in out, in the system's order, and returns how many
+   there are in all (more than max: the rest were left out). Errors are
+   GetAddrInfoW's: -WSAHOST_NOT_FOUND (wp_is_not_exist), -WSATRY_AGAIN
+   (wp_is_temporary), -WSAEINVAL; a failure the system reports with a value
+   outside Winsock's codes comes back as -WSANO_RECOVERY. */
+WINPOLL_API int wp_getaddrinfo(const char *host, unsigned short port, int family, int flags, wp_sockaddr *out,
+                               int max);
+
+/* >>sockets ----------------------------------------------------------------- */
+
+/* wp_socket: WSASocketW, never inheritable (WSA_FLAG_NO_HANDLE_INHERIT),
+   overlapped in completion-port mode. Stores the socket in *out and returns
+   0, or the error (-WSAEAFNOSUPPORT where the family is missing, as AF_UNIX
+   before Windows 10 1803). wp_socket_dual_stack: an AF_INET6 socket with
+   IPV6_V6ONLY off, which also takes IPv4 peers (as ::ffff:a.b.c.d). */
+WINPOLL_API int wp_socket(int family, int type, int protocol, SOCKET *out);
+WINPOLL_API int wp_socket_dual_stack(int type, int protocol, SOCKET *out);
+
+/* wp_closesocket: closesocket. Returns 0 or the error. */
+WINPOLL_API int wp_closesocket(SOCKET s);
+
+/* bind, listen (backlog < 0: SOMAXCONN), connect (blocking), shutdown
+   (SD_RECEIVE, SD_SEND, SD_BOTH), getsockname, getpeername: the Winsock
+   calls with wp_sockaddr. Return 0 or minus the Winsock error
+   (-WSAEADDRINUSE, -WSAECONNREFUSED, -WSAENOTCONN, ...). */
+WINPOLL_API int wp_bind(SOCKET s, const wp_sockaddr *a);
+WINPOLL_API int wp_listen(SOCKET s, int backlog);
+WINPOLL_API int wp_connect(SOCKET s, const wp_sockaddr *a);
+WINPOLL_API int wp_shutdown(SOCKET s, int how);
+WINPOLL_API int wp_getsockname(SOCKET s, wp_sockaddr *a);
+WINPOLL_API int wp_getpeername(SOCKET s, wp_sockaddr *a);
+
+/* wp_accept: a blocking accept. The new socket is made non-inheritable
+   (accept's sockets do not take that from the listener) and stored in *out;
+   the peer's address in *peer when not NULL. Returns 0 or the error. */
+WINPOLL_API int wp_accept(SOCKET s, SOCKET *out, wp_sockaddr *peer);
+
+/* wp_sendto / wp_recvfrom: blocking datagram calls (to NULL: the connected
+   peer; from may be NULL). n is clamped to INT_MAX. Return the bytes sent or
+   received; a datagram longer than n gives -WSAEMSGSIZE with its first n
+   bytes in buf (the rest is gone). */
+WINPOLL_API long long wp_sendto(SOCKET s, const void *buf, size_t n, int flags, const wp_sockaddr *to);
+WINPOLL_API long long wp_recvfrom(SOCKET s, void *buf, size_t n, int flags, wp_sockaddr *from);
+
+/* wp_setsockopt_int / wp_getsockopt_int: an int (or DWORD or BOOL) option:
+   TCP_NODELAY, SO_EXCLUSIVEADDRUSE, IPV6_V6ONLY, SO_BROADCAST, SO_RCVBUF,
+   SO_SNDBUF, SO_RCVTIMEO and SO_SNDTIMEO (milliseconds: the read and write
+   timeouts of blocking calls), IP_MULTICAST_TTL, IPV6_MULTICAST_HOPS,
+   IP_MULTICAST_LOOP, IPV6_MULTICAST_LOOP, SO_KEEPALIVE, SO_ERROR (the
+   pending error, which reading clears), SO_TYPE... The value is zeroed
+   before getsockopt, which some stacks fill with fewer than 4 bytes.
+   Return 0 or the Winsock error (-WSAENOPROTOOPT for an unknown option). */
+WINPOLL_API int wp_setsockopt_int(SOCKET s, int level, int name, int value);
+WINPOLL_API int wp_getsockopt_int(SOCKET s, int level, int name, int *value);
+
+/* wp_set_linger / wp_get_linger: SO_LINGER. on = 0: close returns at once
+   and the stack sends what is left; on = 1, seconds = 0: close resets the
+   connection; on = 1, seconds > 0: a blocking close waits that long.
+   Return 0 or the error. */
+WINPOLL_API int wp_set_linger(SOCKET s, int on, int seconds);
+WINPOLL_API int wp_get_linger(SOCKET s, int *on, int *seconds);
+
+/* wp_set_keepalive: TCP keepalive on or off; when on, idle_ms of silence
+   before the first probe and interval_ms between probes (SIO_KEEPALIVE_VALS;
+   0 keeps the system's value). Returns 0 or the error. */
+WINPOLL_API int wp_set_keepalive(SOCKET s, int on, unsigned long idle_ms, unsigned long interval_ms);
+
+/* wp_multicast_join / wp_multicast_leave: join or leave an IPv4 or IPv6
+   group on the interface with index ifindex (0: the system's choice)
+   (IP_ADD_MEMBERSHIP, IPV6_ADD_MEMBERSHIP and the DROP pair). Returns 0 or
+   the stack's error (-WSAEADDRNOTAVAIL when the interface cannot take the group). */
+WINPOLL_API int wp_multicast_join(SOCKET s, const wp_sockaddr *group, unsigned long ifindex);
+WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned long ifindex);
+
 #ifdef __cplusplus
 }
 #endif
@@ -734,7 +879,8 @@ extern "C" {
     X(WINPOLL_ERR_DEADLINE, "WINPOLL_ERR_DEADLINE", WINPOLL__C_TIMEOUT | WINPOLL__C_TEMPORARY, "ETIMEDOUT") \
     X(WINPOLL_ERR_EOF, "WINPOLL_ERR_EOF", WINPOLL__C_EOF, "") \
     X(WINPOLL_ERR_NOT_POLLABLE, "WINPOLL_ERR_NOT_POLLABLE", WINPOLL__C_UNSUPPORTED, "") \
-    X(WINPOLL_ERR_TOO_MANY_REFS, "WINPOLL_ERR_TOO_MANY_REFS", 0, "EOVERFLOW")
+    X(WINPOLL_ERR_TOO_MANY_REFS, "WINPOLL_ERR_TOO_MANY_REFS", 0, "EOVERFLOW") \
+    X(WINPOLL_ERR_BAD_ADDRESS, "WINPOLL_ERR_BAD_ADDRESS", 0, "EINVAL")
 
 /* The text of the library's own codes (system codes get FormatMessageW's). */
 #define WINPOLL__OWN_TEXT_TABLE(X) \
@@ -743,7 +889,8 @@ extern "C" {
     X(WINPOLL_ERR_DEADLINE, "i/o timeout (deadline exceeded)") \
     X(WINPOLL_ERR_EOF, "end of file") \
     X(WINPOLL_ERR_NOT_POLLABLE, "not pollable") \
-    X(WINPOLL_ERR_TOO_MANY_REFS, "too many concurrent operations on a single file or socket (max 1048575)")
+    X(WINPOLL_ERR_TOO_MANY_REFS, "too many concurrent operations on a single file or socket (max 1048575)") \
+    X(WINPOLL_ERR_BAD_ADDRESS, "invalid network address text")
 
 typedef struct wp__error_info {
     const char *name;
@@ -912,7 +1059,39 @@ static struct wp__import_table {
     wp__fn_NtQueryInformationProcess NtQueryInformationProcess;           /* ntdll, not in import libs */
     wp__fn_RtlNtStatusToDosError RtlNtStatusToDosError;
     long long qpc_frequency;
+    /* Winsock's extension functions, from SIO_GET_EXTENSION_FUNCTION_POINTER */
+    LPFN_ACCEPTEX AcceptEx;
+    LPFN_GETACCEPTEXSOCKADDRS GetAcceptExSockaddrs;
+    LPFN_CONNECTEX ConnectEx;
+    LPFN_DISCONNECTEX DisconnectEx;
+    LPFN_TRANSMITFILE TransmitFile;
+    LPFN_WSARECVMSG WSARecvMsg;
+    LPFN_WSASENDMSG WSASendMsg;
 } wp__imports;
+
+/* Fills the extension-function part of the table through one socket. */
+static void wp__load_extensions(void) {
+    SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    DWORD got;
+    if (s == INVALID_SOCKET) s = WSASocketW(AF_INET6, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    if (s == INVALID_SOCKET) return;
+#define WINPOLL__LOAD(guid_value, field) \
+    do { \
+        GUID id_ = guid_value; \
+        if (WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id_, (DWORD)sizeof id_, &wp__imports.field, \
+                     (DWORD)sizeof wp__imports.field, &got, NULL, NULL) != 0) \
+            wp__imports.field = NULL; \
+    } while (0)
+    WINPOLL__LOAD(WSAID_ACCEPTEX, AcceptEx);
+    WINPOLL__LOAD(WSAID_GETACCEPTEXSOCKADDRS, GetAcceptExSockaddrs);
+    WINPOLL__LOAD(WSAID_CONNECTEX, ConnectEx);
+    WINPOLL__LOAD(WSAID_DISCONNECTEX, DisconnectEx);
+    WINPOLL__LOAD(WSAID_TRANSMITFILE, TransmitFile);
+    WINPOLL__LOAD(WSAID_WSARECVMSG, WSARecvMsg);
+    WINPOLL__LOAD(WSAID_WSASENDMSG, WSASendMsg);
+#undef WINPOLL__LOAD
+    closesocket(s);
+}
 
 /* GetProcAddress's FARPROC to a function pointer type, through the generic
    function pointer type that the compilers accept without a cast warning. */
@@ -942,6 +1121,7 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
         WSACleanup();
         r = WSAVERNOTSUPPORTED;
     }
+    if (r == 0) wp__load_extensions();
     wp__init_result = r == 0 ? 0 : -r;
     return TRUE;
 }
@@ -2017,6 +2197,604 @@ WINPOLL_API long long wp_hostname(char *buf, size_t cap) {
     return r;
 }
 
+/* >>sockaddr ---------------------------------------------------------------- */
+
+/* SOCKADDR_UN (afunix.h, which Wine's SDK lacks). */
+typedef struct wp__sockaddr_un {
+    unsigned short sun_family;
+    char sun_path[WINPOLL_UNIX_PATH_MAX];
+} wp__sockaddr_un;
+
+/* Network byte order by bytes: the same on every architecture. */
+static void wp__put_be16(void *p, unsigned long v) {
+    unsigned char *b = (unsigned char *)p;
+    b[0] = (unsigned char)(v >> 8);
+    b[1] = (unsigned char)v;
+}
+static void wp__put_be32(void *p, unsigned long v) {
+    unsigned char *b = (unsigned char *)p;
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+}
+static unsigned long wp__get_be16(const void *p) {
+    const unsigned char *b = (const unsigned char *)p;
+    return ((unsigned long)b[0] << 8) | b[1];
+}
+static unsigned long wp__get_be32(const void *p) {
+    const unsigned char *b = (const unsigned char *)p;
+    return ((unsigned long)b[0] << 24) | ((unsigned long)b[1] << 16) | ((unsigned long)b[2] << 8) | b[3];
+}
+
+WINPOLL_API void wp_sockaddr_ip4(wp_sockaddr *a, const unsigned char ip[4], unsigned short port) {
+    memset(a, 0, sizeof *a);
+    a->family = AF_INET;
+    a->port = port;
+    memcpy(a->addr, ip, 4);
+}
+
+WINPOLL_API void wp_sockaddr_ip6(wp_sockaddr *a, const unsigned char ip[16], unsigned short port,
+                                 unsigned long scope_id) {
+    memset(a, 0, sizeof *a);
+    a->family = AF_INET6;
+    a->port = port;
+    a->scope_id = scope_id;
+    memcpy(a->addr, ip, 16);
+}
+
+WINPOLL_API int wp_sockaddr_unix(wp_sockaddr *a, const char *path) {
+    size_t n = path != NULL ? strlen(path) : 0;
+    memset(a, 0, sizeof *a);
+    if (n >= WINPOLL_UNIX_PATH_MAX) return -WSAENAMETOOLONG;
+    if (n > 0 && wp_utf8_to_utf16(path, n, NULL, 0) < 0) return -ERROR_NO_UNICODE_TRANSLATION;
+    a->family = AF_UNIX;
+    if (n > 0) memcpy(a->path, path, n);
+    return 0;
+}
+
+WINPOLL_API int wp_sockaddr_to_raw(const wp_sockaddr *a, SOCKADDR_STORAGE *raw, int *len) {
+    if (a == NULL || raw == NULL || len == NULL) return -ERROR_INVALID_PARAMETER;
+    if (a->family == AF_INET) {
+        SOCKADDR_IN *s4 = (SOCKADDR_IN *)(void *)raw;
+        memset(s4, 0, sizeof *s4);
+        s4->sin_family = AF_INET;
+        wp__put_be16(&s4->sin_port, a->port);
+        memcpy(&s4->sin_addr, a->addr, 4);
+        *len = (int)sizeof *s4;
+    } else if (a->family == AF_INET6) {
+        SOCKADDR_IN6 *s6 = (SOCKADDR_IN6 *)(void *)raw;
+        memset(s6, 0, sizeof *s6);
+        s6->sin6_family = AF_INET6;
+        wp__put_be16(&s6->sin6_port, a->port);
+        wp__put_be32(&s6->sin6_flowinfo, a->flowinfo);
+        memcpy(&s6->sin6_addr, a->addr, 16);
+        s6->sin6_scope_id = a->scope_id;
+        *len = (int)sizeof *s6;
+    } else if (a->family == AF_UNIX) {
+        wp__sockaddr_un *u = (wp__sockaddr_un *)(void *)raw;
+        size_t n = 0;
+        while (n < WINPOLL_UNIX_PATH_MAX && a->path[n] != 0) n++;
+        if (n == WINPOLL_UNIX_PATH_MAX) return -WSAENAMETOOLONG; /* no NUL: filled by hand */
+        memset(u, 0, sizeof *u);
+        u->sun_family = AF_UNIX;
+        memcpy(u->sun_path, a->path, n);
+        *len = (int)(offsetof(wp__sockaddr_un, sun_path) + (n > 0 ? n + 1 : 0));
+    } else {
+        return -WSAEAFNOSUPPORT;
+    }
+    return 0;
+}
+
+WINPOLL_API int wp_sockaddr_from_raw(wp_sockaddr *a, const SOCKADDR *raw, int len) {
+    unsigned short family;
+    if (a == NULL) return -ERROR_INVALID_PARAMETER;
+    memset(a, 0, sizeof *a);
+    if (raw == NULL || len < (int)sizeof family) return -WSAEINVAL;
+    memcpy(&family, raw, sizeof family);
+    if (family == AF_INET) {
+        const unsigned char *b = (const unsigned char *)raw;
+        if (len < (int)sizeof(SOCKADDR_IN)) return -WSAEINVAL;
+        a->port = (unsigned short)wp__get_be16(b + offsetof(SOCKADDR_IN, sin_port));
+        memcpy(a->addr, b + offsetof(SOCKADDR_IN, sin_addr), 4);
+    } else if (family == AF_INET6) {
+        const unsigned char *b = (const unsigned char *)raw;
+        /* 24 bytes is the old form without the scope id */
+        if (len < (int)offsetof(SOCKADDR_IN6, sin6_scope_id)) return -WSAEINVAL;
+        a->port = (unsigned short)wp__get_be16(b + offsetof(SOCKADDR_IN6, sin6_port));
+        a->flowinfo = wp__get_be32(b + offsetof(SOCKADDR_IN6, sin6_flowinfo));
+        memcpy(a->addr, b + offsetof(SOCKADDR_IN6, sin6_addr), 16);
+        if (len >= (int)sizeof(SOCKADDR_IN6)) memcpy(&a->scope_id, b + offsetof(SOCKADDR_IN6, sin6_scope_id), 4);
+    } else if (family == AF_UNIX) {
+        const char *p = (const char *)raw + offsetof(wp__sockaddr_un, sun_path);
+        size_t avail = (size_t)len - offsetof(wp__sockaddr_un, sun_path), n = 0, k;
+        if (avail > WINPOLL_UNIX_PATH_MAX) avail = WINPOLL_UNIX_PATH_MAX;
+        while (n < avail && p[n] != 0) n++;
+        if (n == 0) { /* unnamed, unless bytes follow the NUL: an abstract name */
+            for (k = 0; k < avail; k++)
+                if (p[k] != 0) return -WSAEINVAL;
+        }
+        if (n == WINPOLL_UNIX_PATH_MAX) return -WSAENAMETOOLONG;
+        if (n > 0 && wp_utf8_to_utf16(p, n, NULL, 0) < 0) return -ERROR_NO_UNICODE_TRANSLATION;
+        memcpy(a->path, p, n);
+    } else {
+        return -WSAEAFNOSUPPORT;
+    }
+    a->family = family;
+    return 0;
+}
+
+/* A decimal number of n characters, no sign, no leading zero (but "0"),
+   at most max. Returns 0 or -1. */
+static int wp__parse_dec(const char *s, size_t n, unsigned long max, unsigned long *out) {
+    unsigned long v = 0;
+    size_t i;
+    if (n == 0 || n > 10 || (n > 1 && s[0] == '0')) return -1;
+    for (i = 0; i < n; i++) {
+        unsigned long d;
+        if (s[i] < '0' || s[i] > '9') return -1;
+        d = (unsigned long)(s[i] - '0');
+        if (v > (max - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int wp__parse_ip4(const char *s, size_t n, unsigned char out[4]) {
+    size_t i = 0, part;
+    for (part = 0; part < 4; part++) {
+        size_t j = i;
+        unsigned long v;
+        while (j < n && s[j] != '.') j++;
+        if ((j - i) > 3 || wp__parse_dec(s + i, j - i, 255, &v) != 0) return -1;
+        out[part] = (unsigned char)v;
+        if (part < 3) {
+            if (j == n) return -1;
+            i = j + 1;
+        } else if (j != n) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int wp__hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int wp__parse_ip6(const char *s, size_t n, unsigned char out[16]) {
+    unsigned long groups[8];
+    int ng = 0, gap = -1, k;
+    size_t i = 0;
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    } else if (n == 0 || s[0] == ':') {
+        return -1;
+    }
+    while (i < n) {
+        size_t j = i;
+        unsigned long v = 0;
+        if (ng == 8) return -1;
+        while (j < n && j - i < 5 && wp__hex(s[j]) >= 0) v = v * 16 + (unsigned long)wp__hex(s[j++]);
+        if (j < n && s[j] == '.') { /* an IPv4 tail takes two groups and ends the text */
+            unsigned char v4[4];
+            if (ng > 6 || wp__parse_ip4(s + i, n - i, v4) != 0) return -1;
+            groups[ng++] = ((unsigned long)v4[0] << 8) | v4[1];
+            groups[ng++] = ((unsigned long)v4[2] << 8) | v4[3];
+            i = n;
+            break;
+        }
+        if (j == i || j - i > 4) return -1;
+        groups[ng++] = v;
+        i = j;
+        if (i == n) break;
+        if (s[i] != ':') return -1;
+        i++;
+        if (i < n && s[i] == ':') {
+            if (gap >= 0) return -1;
+            gap = ng;
+            i++;
+        } else if (i == n) {
+            return -1; /* a single trailing colon */
+        }
+    }
+    if (gap < 0 ? ng != 8 : ng > 7) return -1;
+    memset(out, 0, 16);
+    for (k = 0; k < ng; k++) {
+        int at = (gap >= 0 && k >= gap) ? k + (8 - ng) : k;
+        wp__put_be16(out + 2 * at, groups[k]);
+    }
+    return 0;
+}
+
+/* An address with an optional %zone (IPv6 only) into *a (port 0). */
+static int wp__parse_host(const char *s, size_t n, wp_sockaddr *a) {
+    size_t pct = 0, i;
+    int v6 = 0;
+    memset(a, 0, sizeof *a);
+    for (i = 0; i < n; i++) {
+        if (s[i] == ':') v6 = 1;
+        if (s[i] == '%' && pct == 0) pct = i + 1;
+    }
+    if (!v6) {
+        if (pct != 0 || wp__parse_ip4(s, n, a->addr) != 0) return -1;
+        a->family = AF_INET;
+        return 0;
+    }
+    if (wp__parse_ip6(s, pct ? pct - 1 : n, a->addr) != 0) return -1;
+    if (pct != 0 && wp__parse_dec(s + pct, n - pct, 0xFFFFFFFFul, &a->scope_id) != 0) return -1;
+    a->family = AF_INET6;
+    return 0;
+}
+
+WINPOLL_API int wp_ip_parse(wp_sockaddr *a, const char *text) {
+    if (a == NULL) return -ERROR_INVALID_PARAMETER;
+    if (text == NULL || wp__parse_host(text, strlen(text), a) != 0) {
+        memset(a, 0, sizeof *a);
+        return -WINPOLL_ERR_BAD_ADDRESS;
+    }
+    return 0;
+}
+
+WINPOLL_API int wp_sockaddr_parse(wp_sockaddr *a, const char *text) {
+    size_t n, host_at, host_len, port_at;
+    unsigned long port;
+    const char *close, *colon;
+    int ok;
+    if (a == NULL) return -ERROR_INVALID_PARAMETER;
+    memset(a, 0, sizeof *a);
+    if (text == NULL) return -WINPOLL_ERR_BAD_ADDRESS;
+    n = strlen(text);
+    if (text[0] == '[') {
+        close = strchr(text, ']');
+        if (close == NULL || close[1] != ':') return -WINPOLL_ERR_BAD_ADDRESS;
+        host_at = 1;
+        host_len = (size_t)(close - text) - 1;
+        port_at = (size_t)(close - text) + 2;
+        /* brackets hold IPv6 only */
+        ok = wp__parse_host(text + host_at, host_len, a) == 0 && a->family == AF_INET6;
+    } else {
+        colon = strchr(text, ':');
+        if (colon == NULL || strchr(colon + 1, ':') != NULL) return -WINPOLL_ERR_BAD_ADDRESS;
+        host_at = 0;
+        host_len = (size_t)(colon - text);
+        port_at = host_len + 1;
+        ok = wp__parse_host(text, host_len, a) == 0 && a->family == AF_INET;
+    }
+    if (!ok || wp__parse_dec(text + port_at, n - port_at, 65535, &port) != 0) {
+        memset(a, 0, sizeof *a);
+        return -WINPOLL_ERR_BAD_ADDRESS;
+    }
+    a->port = (unsigned short)port;
+    return 0;
+}
+
+/* Appends to a small text buffer (64 bytes is enough for any IP form). */
+static void wp__cat(char *t, size_t *n, const char *s) {
+    while (*s) t[(*n)++] = *s++;
+    t[*n] = 0;
+}
+
+static void wp__cat_dec(char *t, size_t *n, unsigned long v) {
+    char d[12];
+    int k = 0;
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (k > 0) t[(*n)++] = d[--k];
+    t[*n] = 0;
+}
+
+static void wp__format_ip(const wp_sockaddr *a, char *t, size_t *n) {
+    static const char hexd[] = "0123456789abcdef";
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
+    const unsigned char *b = a->addr;
+    int k, best = -1, best_len = 1, run = 0;
+    if (a->family == AF_INET || memcmp(b, mapped, 12) == 0) {
+        int at = a->family == AF_INET ? 0 : 12; /* where the four bytes are */
+        if (a->family == AF_INET6) wp__cat(t, n, "::ffff:");
+        for (k = 0; k < 4; k++) {
+            if (k > 0) wp__cat(t, n, ".");
+            wp__cat_dec(t, n, b[at + k]);
+        }
+    } else {
+        /* RFC 5952: the longest run of two or more zero groups, the first of equals */
+        for (k = 0; k < 8; k++) {
+            run = (b[2 * k] | b[2 * k + 1]) == 0 ? run + 1 : 0;
+            if (run > best_len) {
+                best_len = run;
+                best = k - run + 1;
+            }
+        }
+        for (k = 0; k < 8; k++) {
+            unsigned long g = wp__get_be16(b + 2 * k);
+            int shift, started = 0;
+            if (k == best) {
+                wp__cat(t, n, "::");
+                k += best_len - 1;
+                continue;
+            }
+            if (k > 0 && k != best + best_len) wp__cat(t, n, ":");
+            for (shift = 12; shift >= 0; shift -= 4) {
+                unsigned long digit = (g >> shift) & 0xF;
+                if (digit != 0 || started || shift == 0) {
+                    t[(*n)++] = hexd[digit];
+                    started = 1;
+                }
+            }
+            t[*n] = 0;
+        }
+    }
+    if (a->family == AF_INET6 && a->scope_id != 0) {
+        wp__cat(t, n, "%");
+        wp__cat_dec(t, n, a->scope_id);
+    }
+}
+
+/* Copies text of n bytes out by the buffer rule. */
+static long long wp__text_out(const char *t, size_t n, char *buf, size_t cap) {
+    if (buf != NULL && cap > n) {
+        memcpy(buf, t, n);
+        buf[n] = 0;
+    }
+    return (long long)n;
+}
+
+WINPOLL_API long long wp_ip_format(const wp_sockaddr *a, char *buf, size_t cap) {
+    char t[64];
+    size_t n = 0;
+    if (a == NULL) return -ERROR_INVALID_PARAMETER;
+    if (a->family != AF_INET && a->family != AF_INET6) return -WSAEAFNOSUPPORT;
+    t[0] = 0;
+    wp__format_ip(a, t, &n);
+    return wp__text_out(t, n, buf, cap);
+}
+
+WINPOLL_API long long wp_sockaddr_format(const wp_sockaddr *a, char *buf, size_t cap) {
+    char t[80];
+    size_t n = 0;
+    if (a == NULL) return -ERROR_INVALID_PARAMETER;
+    if (a->family == AF_UNIX) {
+        while (n < WINPOLL_UNIX_PATH_MAX && a->path[n] != 0) n++;
+        return wp__text_out(a->path, n, buf, cap);
+    }
+    if (a->family != AF_INET && a->family != AF_INET6) return -WSAEAFNOSUPPORT;
+    t[0] = 0;
+    if (a->family == AF_INET6) wp__cat(t, &n, "[");
+    wp__format_ip(a, t, &n);
+    wp__cat(t, &n, a->family == AF_INET6 ? "]:" : ":");
+    wp__cat_dec(t, &n, a->port);
+    return wp__text_out(t, n, buf, cap);
+}
+
+WINPOLL_API int wp_getaddrinfo(const char *host, unsigned short port, int family, int flags, wp_sockaddr *out,
+                               int max) {
+    ADDRINFOW hints, *res = NULL, *p;
+    WCHAR *whost;
+    wp_sockaddr one;
+    int r, count = 0;
+    if (host == NULL || max < 0 || (max > 0 && out == NULL) || (flags & ~WINPOLL_AI_NUMERIC) != 0 ||
+        (family != AF_UNSPEC && family != AF_INET && family != AF_INET6))
+        return -ERROR_INVALID_PARAMETER;
+    r = wp_init();
+    if (r < 0) return r;
+    r = wp__utf16_dup(host, WINPOLL_NUL_TERMINATED, &whost);
+    if (r < 0) return r;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM; /* one entry per address, not one per socket type */
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = (flags & WINPOLL_AI_NUMERIC) ? AI_NUMERICHOST : 0;
+    r = GetAddrInfoW(whost, NULL, &hints, &res);
+    WINPOLL__FREE(whost, NULL);
+    /* a failure is a positive Winsock code; anything else (Wine 8 leaks
+       Linux's negative EAI_ codes) must not pass for a count */
+    if (r != 0) return r > 0 ? -r : -WSANO_RECOVERY;
+    for (p = res; p != NULL; p = p->ai_next) {
+        if (p->ai_addr == NULL || wp_sockaddr_from_raw(&one, p->ai_addr, (int)p->ai_addrlen) != 0) continue;
+        if (one.family != AF_INET && one.family != AF_INET6) continue;
+        if (family != AF_UNSPEC && one.family != family) continue; /* only what was asked for */
+        one.port = port;
+        if (count < max) out[count] = one;
+        count++;
+    }
+    FreeAddrInfoW(res);
+    return count;
+}
+
+/* >>sockets ----------------------------------------------------------------- */
+
+#define WINPOLL__SIO_KEEPALIVE_VALS 0x98000004ul
+
+static int wp__wsa_error(void) {
+    int e = WSAGetLastError();
+    return e == 0 ? -ERROR_GEN_FAILURE : -e;
+}
+
+WINPOLL_API int wp_socket(int family, int type, int protocol, SOCKET *out) {
+    DWORD flags = WSA_FLAG_NO_HANDLE_INHERIT | (WINPOLL__BLOCKING ? 0 : WSA_FLAG_OVERLAPPED);
+    SOCKET s;
+    int r;
+    if (out == NULL) return -ERROR_INVALID_PARAMETER;
+    *out = INVALID_SOCKET;
+    r = wp_init();
+    if (r < 0) return r;
+    s = WSASocketW(family, type, protocol, NULL, 0, flags);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
+        /* Windows 7 before SP1 lacks WSA_FLAG_NO_HANDLE_INHERIT */
+        s = WSASocketW(family, type, protocol, NULL, 0, flags & ~(DWORD)WSA_FLAG_NO_HANDLE_INHERIT);
+        if (s != INVALID_SOCKET) SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    }
+    if (s == INVALID_SOCKET) return wp__wsa_error();
+    *out = s;
+    return 0;
+}
+
+WINPOLL_API int wp_socket_dual_stack(int type, int protocol, SOCKET *out) {
+    int r = wp_socket(AF_INET6, type, protocol, out);
+    if (r == 0 && (r = wp_setsockopt_int(*out, IPPROTO_IPV6, IPV6_V6ONLY, 0)) != 0) {
+        closesocket(*out);
+        *out = INVALID_SOCKET;
+    }
+    return r;
+}
+
+WINPOLL_API int wp_closesocket(SOCKET s) { return closesocket(s) == 0 ? 0 : wp__wsa_error(); }
+
+/* bind and connect: a call that takes an address. */
+static int wp__call_with_addr(int(WINAPI *call)(SOCKET, const struct sockaddr *, int), SOCKET s,
+                              const wp_sockaddr *a) {
+    SOCKADDR_STORAGE ss;
+    int len, r = wp_sockaddr_to_raw(a, &ss, &len);
+    if (r < 0) return r;
+    return call(s, (SOCKADDR *)&ss, len) == 0 ? 0 : wp__wsa_error();
+}
+
+/* getsockname and getpeername: a call that returns an address. */
+static int wp__call_for_addr(int(WINAPI *call)(SOCKET, struct sockaddr *, int *), SOCKET s, wp_sockaddr *a) {
+    SOCKADDR_STORAGE ss;
+    int len = (int)sizeof ss;
+    if (a == NULL) return -ERROR_INVALID_PARAMETER;
+    if (call(s, (SOCKADDR *)&ss, &len) != 0) return wp__wsa_error();
+    return wp_sockaddr_from_raw(a, (SOCKADDR *)&ss, len);
+}
+
+WINPOLL_API int wp_bind(SOCKET s, const wp_sockaddr *a) { return wp__call_with_addr(bind, s, a); }
+WINPOLL_API int wp_connect(SOCKET s, const wp_sockaddr *a) { return wp__call_with_addr(connect, s, a); }
+WINPOLL_API int wp_getsockname(SOCKET s, wp_sockaddr *a) { return wp__call_for_addr(getsockname, s, a); }
+WINPOLL_API int wp_getpeername(SOCKET s, wp_sockaddr *a) { return wp__call_for_addr(getpeername, s, a); }
+
+WINPOLL_API int wp_listen(SOCKET s, int backlog) {
+    return listen(s, backlog < 0 ? SOMAXCONN : backlog) == 0 ? 0 : wp__wsa_error();
+}
+
+WINPOLL_API int wp_shutdown(SOCKET s, int how) { return shutdown(s, how) == 0 ? 0 : wp__wsa_error(); }
+
+WINPOLL_API int wp_accept(SOCKET s, SOCKET *out, wp_sockaddr *peer) {
+    SOCKADDR_STORAGE ss;
+    int len = (int)sizeof ss;
+    SOCKET ns;
+    if (out == NULL) return -ERROR_INVALID_PARAMETER;
+    *out = INVALID_SOCKET;
+    ns = accept(s, (SOCKADDR *)&ss, &len);
+    if (ns == INVALID_SOCKET) return wp__wsa_error();
+    SetHandleInformation((HANDLE)ns, HANDLE_FLAG_INHERIT, 0);
+    /* An address that does not convert leaves *peer empty; the connection
+       itself is not lost. */
+    if (peer != NULL) wp_sockaddr_from_raw(peer, (SOCKADDR *)&ss, len);
+    *out = ns;
+    return 0;
+}
+
+WINPOLL_API long long wp_sendto(SOCKET s, const void *buf, size_t n, int flags, const wp_sockaddr *to) {
+    int len = n > 0x7FFFFFFF ? 0x7FFFFFFF : (int)n, r;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    if (to != NULL) {
+        SOCKADDR_STORAGE ss;
+        int slen;
+        r = wp_sockaddr_to_raw(to, &ss, &slen);
+        if (r < 0) return r;
+        r = sendto(s, (const char *)buf, len, flags, (SOCKADDR *)&ss, slen);
+    } else {
+        r = send(s, (const char *)buf, len, flags);
+    }
+    return r == SOCKET_ERROR ? wp__wsa_error() : r;
+}
+
+WINPOLL_API long long wp_recvfrom(SOCKET s, void *buf, size_t n, int flags, wp_sockaddr *from) {
+    SOCKADDR_STORAGE ss;
+    int len = n > 0x7FFFFFFF ? 0x7FFFFFFF : (int)n, slen = (int)sizeof ss, r;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    r = recvfrom(s, (char *)buf, len, flags, from != NULL ? (SOCKADDR *)&ss : NULL, from != NULL ? &slen : NULL);
+    if (r == SOCKET_ERROR) return wp__wsa_error();
+    if (from != NULL && wp_sockaddr_from_raw(from, (SOCKADDR *)&ss, slen) != 0) memset(from, 0, sizeof *from);
+    return r;
+}
+
+WINPOLL_API int wp_setsockopt_int(SOCKET s, int level, int name, int value) {
+    return setsockopt(s, level, name, (const char *)&value, (int)sizeof value) == 0 ? 0 : wp__wsa_error();
+}
+
+WINPOLL_API int wp_getsockopt_int(SOCKET s, int level, int name, int *value) {
+    int v = 0, len = (int)sizeof v;
+    if (value == NULL) return -ERROR_INVALID_PARAMETER;
+    if (getsockopt(s, level, name, (char *)&v, &len) != 0) return wp__wsa_error();
+    *value = v;
+    return 0;
+}
+
+WINPOLL_API int wp_set_linger(SOCKET s, int on, int seconds) {
+    struct linger l;
+    if (seconds < 0 || seconds > 0xFFFF) return -ERROR_INVALID_PARAMETER;
+    l.l_onoff = (u_short)(on != 0);
+    l.l_linger = (u_short)seconds;
+    return setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&l, (int)sizeof l) == 0 ? 0 : wp__wsa_error();
+}
+
+WINPOLL_API int wp_get_linger(SOCKET s, int *on, int *seconds) {
+    struct linger l;
+    int len = (int)sizeof l;
+    if (on == NULL || seconds == NULL) return -ERROR_INVALID_PARAMETER;
+    memset(&l, 0, sizeof l);
+    if (getsockopt(s, SOL_SOCKET, SO_LINGER, (char *)&l, &len) != 0) return wp__wsa_error();
+    *on = l.l_onoff != 0;
+    *seconds = l.l_linger;
+    return 0;
+}
+
+WINPOLL_API int wp_set_keepalive(SOCKET s, int on, unsigned long idle_ms, unsigned long interval_ms) {
+    struct {
+        ULONG onoff, keepalivetime, keepaliveinterval;
+    } vals;
+    DWORD got = 0;
+    int r = wp_setsockopt_int(s, SOL_SOCKET, SO_KEEPALIVE, on != 0);
+    if (r < 0 || !on) return r;
+    vals.onoff = 1;
+    vals.keepalivetime = idle_ms != 0 ? idle_ms : 7200000ul;        /* Windows' default: 2 hours */
+    vals.keepaliveinterval = interval_ms != 0 ? interval_ms : 1000ul; /* and 1 second */
+    if (WSAIoctl(s, WINPOLL__SIO_KEEPALIVE_VALS, &vals, (DWORD)sizeof vals, NULL, 0, &got, NULL, NULL) != 0)
+        return wp__wsa_error();
+    return 0;
+}
+
+static int wp__multicast(SOCKET s, const wp_sockaddr *group, unsigned long ifindex, int join) {
+    if (group == NULL) return -ERROR_INVALID_PARAMETER;
+    if (group->family == AF_INET) {
+        struct ip_mreq m;
+        memcpy(&m.imr_multiaddr, group->addr, 4);
+        /* an interface index n may stand where its address goes, as 0.0.0.n */
+        wp__put_be32(&m.imr_interface, ifindex);
+        if (setsockopt(s, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, (const char *)&m,
+                       (int)sizeof m) != 0)
+            return wp__wsa_error();
+        return 0;
+    }
+    if (group->family == AF_INET6) {
+        struct ipv6_mreq m;
+        memcpy(&m.ipv6mr_multiaddr, group->addr, 16);
+        m.ipv6mr_interface = ifindex;
+        if (setsockopt(s, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, (const char *)&m,
+                       (int)sizeof m) != 0)
+            return wp__wsa_error();
+        return 0;
+    }
+    return -WSAEAFNOSUPPORT;
+}
+
+WINPOLL_API int wp_multicast_join(SOCKET s, const wp_sockaddr *group, unsigned long ifindex) {
+    return wp__multicast(s, group, ifindex, 1);
+}
+
+WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned long ifindex) {
+    return wp__multicast(s, group, ifindex, 0);
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -2056,6 +2834,7 @@ WINPOLL_API long long wp_hostname(char *buf, size_t cap) {
 #undef WINPOLL__SYMLINK_RELATIVE
 #undef WINPOLL__SYMLINK_DIR
 #undef WINPOLL__SYMLINK_UNPRIVILEGED
+#undef WINPOLL__SIO_KEEPALIVE_VALS
 
 #endif /* WINPOLL_IMPLEMENTATION */
 
