@@ -30,6 +30,7 @@
        >>process   pipes, spawning with an exact handle list, argument quoting, wait, ids
        >>sockaddr  IPv4, IPv6 and AF_UNIX addresses: raw SOCKADDR and text forms, name lookup
        >>sockets   socket calls and options
+       >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>license   MIT
 
    OPTIONS
@@ -72,6 +73,17 @@
 
        Unless its comment says otherwise, every function may be called from any
        thread. wp_init() runs once per process however many threads race to it.
+
+   THE FD LIFECYCLE
+
+       A wp_fd wraps a handle or socket for sharing between threads, as Go's
+       internal/poll.FD does. wp_fd_init gives it the handle. Operations take a
+       reference, and reads and writes also the FD's read or write lock, so one
+       reader and one writer run at a time. wp_fd_close, from any thread, marks
+       the FD closed: new operations fail at once with the closing error, threads
+       waiting for a lock wake and fail, blocked pipe I/O is cancelled, and the
+       handle is closed exactly once, by the last thread to leave. wp_fd_close
+       returns only then, so the struct may be freed after it.
 
    REQUIREMENTS
 
@@ -677,6 +689,106 @@ WINPOLL_API int wp_set_keepalive(SOCKET s, int on, unsigned long idle_ms, unsign
 WINPOLL_API int wp_multicast_join(SOCKET s, const wp_sockaddr *group, unsigned long ifindex);
 WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned long ifindex);
 
+/* >>fd ---------------------------------------------------------------------- */
+
+/* What an FD holds. */
+#define WINPOLL_KIND_FILE          1 /* a disk file, or a character device that is no console (NUL) */
+#define WINPOLL_KIND_DIR           2
+#define WINPOLL_KIND_CONSOLE       3
+#define WINPOLL_KIND_PIPE          4
+#define WINPOLL_KIND_STREAM_SOCKET 5 /* TCP, AF_UNIX stream */
+#define WINPOLL_KIND_DGRAM_SOCKET  6 /* UDP */
+#define WINPOLL_KIND_OTHER_SOCKET  7 /* raw and others */
+
+/* wp_handle_kind: the kind of an arbitrary handle: GetFileType, then
+   GetConsoleMode for character devices, getsockopt(SO_TYPE) for what Windows
+   calls pipes (sockets are among them), the directory attribute for disk
+   handles. Returns a WINPOLL_KIND_* or the error (-ERROR_INVALID_HANDLE). */
+WINPOLL_API int wp_handle_kind(HANDLE h);
+
+/* wp_fd: a handle or socket shared by threads, with Go's FD semantics: any
+   number of threads may use it at once; reads are serialised with reads and
+   writes with writes (one reader and one writer at a time, the others wait);
+   wp_fd_close may come from any thread at any moment. The struct is yours:
+   embed it anywhere (no allocation), initialise it with wp_fd_init, keep it
+   in place until wp_fd_close has returned, and touch its fields only through
+   the functions. Waiting threads sleep on the FD's own words
+   (WaitOnAddress, or on Windows 7 a process-wide table of condition
+   variables): no kernel object per FD, no spinning. */
+typedef struct wp_fd {
+    volatile LONG64 mu;        /* the FD mutex: closed, locks, references, waiters */
+    volatile LONG rsema;       /* wakes readers waiting for the read lock */
+    volatile LONG wsema;       /* wakes writers waiting for the write lock */
+    volatile LONG csema;       /* wakes wp_fd_close when the handle is gone */
+    int kind;                  /* WINPOLL_KIND_* */
+    HANDLE handle;             /* the handle, or the SOCKET for socket kinds */
+    SRWLOCK pos_lock;          /* serialises seek, pread and pwrite (the file position) */
+    int close_result;          /* what closing the handle returned */
+} wp_fd;
+
+/* wp_fd_init: makes fd own h (a HANDLE, or a SOCKET cast to HANDLE). kind is
+   a WINPOLL_KIND_*, or 0 to detect it with wp_handle_kind. From now on the
+   FD closes the handle: do not close it yourself. Returns 0, or
+   -ERROR_INVALID_HANDLE, -ERROR_INVALID_PARAMETER, or wp_handle_kind's
+   error (then the handle is still yours). */
+WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind);
+
+/* wp_fd_close: closes the FD from any thread: operations started after it
+   fail at once with the closing error and never touch the old handle value;
+   threads waiting for the FD's locks wake and fail the same way; a thread
+   blocked reading or writing a pipe is released (CancelIoEx, repeated until
+   it has left, since it may enter ReadFile just after a cancel), and its
+   call returns the closing error. The handle is closed exactly once, by the
+   last thread to leave, and wp_fd_close returns only then: afterwards the
+   struct may be freed. Returns what closing the handle returned (0, or its
+   error); a second close returns the closing error. A console read that is
+   blocked is not interrupted: close waits for it. Do not close an FD from a
+   thread that is inside one of its operations.
+   The closing error is -WINPOLL_ERR_NET_CLOSING for socket kinds ("use of
+   closed network connection") and -WINPOLL_ERR_FILE_CLOSING for the others
+   ("use of closed file"), as in Go. */
+WINPOLL_API int wp_fd_close(wp_fd *fd);
+
+/* Go's FD properties: a stream FD has no message boundaries (every kind but
+   datagram and other sockets), and on such an FD a read that returns zero
+   bytes into a non-empty buffer means end of file. Return 1 or 0. */
+WINPOLL_API int wp_fd_is_stream(const wp_fd *fd);
+WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd);
+
+/* wp_fd_read: reads at most n bytes under the read lock (one ReadFile of at
+   most 1 GiB). Returns the bytes read; 0 for n > 0 is end of file (also a
+   pipe whose writer closed). Console FDs: -ERROR_CALL_NOT_IMPLEMENTED until
+   the console codec lands. */
+WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n);
+
+/* wp_fd_write: writes all n bytes under the write lock, looping in chunks of
+   at most 1 GiB (the Win32 lengths are DWORDs; go.dev/issue/26923). Returns
+   n, or, when an error stops it after some bytes were written, that count
+   (the error shows again on the next call); the error when nothing was
+   written. Console FDs: -ERROR_CALL_NOT_IMPLEMENTED until the codec lands. */
+WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n);
+
+/* wp_fd_pread / wp_fd_pwrite: read or write at offset without moving the
+   file position (the position is put back, as Go does, since Windows moves
+   it). pread past the end returns 0; pwrite writes all n bytes as
+   wp_fd_write does. -ERROR_SEEK_ON_DEVICE for pipes and consoles. */
+WINPOLL_API long long wp_fd_pread(wp_fd *fd, void *buf, size_t n, long long offset);
+WINPOLL_API long long wp_fd_pwrite(wp_fd *fd, const void *buf, size_t n, long long offset);
+
+/* wp_fd_seek: as wp_seek; -ERROR_SEEK_ON_DEVICE for pipes and consoles. */
+WINPOLL_API long long wp_fd_seek(wp_fd *fd, long long offset, int whence);
+
+/* The file calls of >>files and >>dirs on an FD: wp_fd_stat (wp_fstat),
+   wp_fd_truncate (wp_ftruncate), wp_fd_sync (wp_fsync), wp_fd_chmod
+   (wp_fchmod), and wp_fd_chdir, which makes the FD's directory the current
+   one. Each holds a reference while it runs and returns the closing error
+   after close. */
+WINPOLL_API int wp_fd_stat(wp_fd *fd, wp_file_info *info);
+WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size);
+WINPOLL_API int wp_fd_sync(wp_fd *fd);
+WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode);
+WINPOLL_API int wp_fd_chdir(wp_fd *fd);
+
 #ifdef __cplusplus
 }
 #endif
@@ -784,6 +896,7 @@ extern "C" {
     X(127, "ERROR_PROC_NOT_FOUND", WINPOLL__C_UNSUPPORTED, "ENOSYS") \
     X(128, "ERROR_WAIT_NO_CHILDREN", 0, "ECHILD") \
     X(131, "ERROR_NEGATIVE_SEEK", 0, "EINVAL") \
+    X(132, "ERROR_SEEK_ON_DEVICE", 0, "ESPIPE") \
     X(145, "ERROR_DIR_NOT_EMPTY", WINPOLL__C_EXIST, "ENOTEMPTY") \
     X(161, "ERROR_BAD_PATHNAME", WINPOLL__C_NOT_EXIST, "ENOENT") \
     X(167, "ERROR_LOCK_FAILED", WINPOLL__C_PERMISSION, "EACCES") \
@@ -1052,10 +1165,15 @@ static int wp__init_result;
 /* Functions newer than Windows 7 and per-boot constants, resolved once by
    wp_init. A NULL function means this Windows lacks it. */
 typedef VOID(WINAPI *wp__fn_GetSystemTimePreciseAsFileTime)(LPFILETIME);
+typedef BOOL(WINAPI *wp__fn_WaitOnAddress)(volatile VOID *, PVOID, SIZE_T, DWORD);
+typedef VOID(WINAPI *wp__fn_WakeByAddress)(PVOID);
 typedef LONG(NTAPI *wp__fn_NtQueryInformationProcess)(HANDLE, int, PVOID, ULONG, PULONG);
 typedef ULONG(NTAPI *wp__fn_RtlNtStatusToDosError)(LONG);
 static struct wp__import_table {
     wp__fn_GetSystemTimePreciseAsFileTime GetSystemTimePreciseAsFileTime; /* Windows 8 */
+    wp__fn_WaitOnAddress WaitOnAddress;                                   /* Windows 8, all three or none */
+    wp__fn_WakeByAddress WakeByAddressSingle;
+    wp__fn_WakeByAddress WakeByAddressAll;
     wp__fn_NtQueryInformationProcess NtQueryInformationProcess;           /* ntdll, not in import libs */
     wp__fn_RtlNtStatusToDosError RtlNtStatusToDosError;
     long long qpc_frequency;
@@ -1101,7 +1219,7 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
     WSADATA wsa;
     int r;
     LARGE_INTEGER f;
-    HMODULE kernel32 = GetModuleHandleA("kernel32.dll"), ntdll = GetModuleHandleA("ntdll.dll");
+    HMODULE kernel32 = GetModuleHandleA("kernel32.dll"), ntdll = GetModuleHandleA("ntdll.dll"), synch;
     (void)once;
     (void)param;
     (void)context;
@@ -1113,6 +1231,14 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
             WINPOLL__PROC(wp__fn_NtQueryInformationProcess, ntdll, "NtQueryInformationProcess");
         wp__imports.RtlNtStatusToDosError = WINPOLL__PROC(wp__fn_RtlNtStatusToDosError, ntdll, "RtlNtStatusToDosError");
         if (wp__imports.RtlNtStatusToDosError == NULL) wp__imports.NtQueryInformationProcess = NULL;
+    }
+    /* kernel32 does not export these; the API set does (Windows 8 and later) */
+    synch = LoadLibraryA("api-ms-win-core-synch-l1-2-0.dll");
+    if (synch != NULL) {
+        wp__imports.WaitOnAddress = WINPOLL__PROC(wp__fn_WaitOnAddress, synch, "WaitOnAddress");
+        wp__imports.WakeByAddressSingle = WINPOLL__PROC(wp__fn_WakeByAddress, synch, "WakeByAddressSingle");
+        wp__imports.WakeByAddressAll = WINPOLL__PROC(wp__fn_WakeByAddress, synch, "WakeByAddressAll");
+        if (!wp__imports.WakeByAddressSingle || !wp__imports.WakeByAddressAll) wp__imports.WaitOnAddress = NULL;
     }
     QueryPerformanceFrequency(&f); /* never fails on Windows XP and later */
     wp__imports.qpc_frequency = f.QuadPart;
@@ -1369,7 +1495,12 @@ WINPOLL_API long long wp_monotonic_ns(void) {
 
 /* >>files ------------------------------------------------------------------- */
 
-#define WINPOLL__MAX_RW 0x40000000u /* 1 GiB: the most one ReadFile/WriteFile is asked for */
+/* 1 GiB: the most one ReadFile/WriteFile is asked for. A test may lower it
+   (defining it before the implementation) to see the chunking at work. */
+#ifndef WINPOLL__MAX_RW
+#define WINPOLL__MAX_RW 0x40000000u
+#endif
+#define WINPOLL__ERROR_HANDLES_CLOSED 676 /* mingw's winerror.h lacks it */
 #define WINPOLL__SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 
 static int wp__last_error(void) {
@@ -2795,6 +2926,433 @@ WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned 
     return wp__multicast(s, group, ifindex, 0);
 }
 
+/* >>fd ---------------------------------------------------------------------- */
+
+/* Waiting on a word. WaitOnAddress where Windows has it (8 and later);
+   otherwise a process-wide table of condition variables keyed by the
+   word's address, which works from Vista on. Both wake on a change of the
+   word and never need an object per FD. */
+#define WINPOLL__PARK_BUCKETS 64
+static struct wp__park_bucket {
+    SRWLOCK lock;
+    CONDITION_VARIABLE cv;
+} wp__park[WINPOLL__PARK_BUCKETS]; /* all zero: SRWLOCK_INIT and CONDITION_VARIABLE_INIT */
+
+static struct wp__park_bucket *wp__park_of(const volatile void *addr) {
+    ULONG_PTR a = (ULONG_PTR)addr;
+    return &wp__park[(a >> 3 ^ a >> 9) % WINPOLL__PARK_BUCKETS];
+}
+
+/* Sleeps while the size-byte word at addr equals *undesired, at most ms
+   (INFINITE: no limit); it may also return early, so callers look again. */
+static void wp__wait_on(volatile void *addr, void *undesired, size_t size, DWORD ms) {
+    if (wp__imports.WaitOnAddress != NULL) {
+        wp__imports.WaitOnAddress(addr, undesired, size, ms);
+    } else {
+        struct wp__park_bucket *b = wp__park_of(addr);
+        AcquireSRWLockExclusive(&b->lock);
+        if (memcmp((const void *)addr, undesired, size) == 0) SleepConditionVariableSRW(&b->cv, &b->lock, ms, 0);
+        ReleaseSRWLockExclusive(&b->lock);
+    }
+}
+
+/* Wakes the waiters of addr, whose word the caller has just changed. */
+static void wp__wake(volatile void *addr, int all) {
+    if (wp__imports.WaitOnAddress != NULL) {
+        if (all) wp__imports.WakeByAddressAll((PVOID)addr);
+        else wp__imports.WakeByAddressSingle((PVOID)addr);
+    } else {
+        /* taking the lock orders this wake after any waiter's look at the word */
+        struct wp__park_bucket *b = wp__park_of(addr);
+        AcquireSRWLockExclusive(&b->lock);
+        ReleaseSRWLockExclusive(&b->lock);
+        WakeAllConditionVariable(&b->cv);
+    }
+}
+
+/* A counting semaphore in one word (Go's runtime_Semacquire/Semrelease). */
+static void wp__sema_acquire(volatile LONG *s) {
+    for (;;) {
+        LONG v = *s, zero = 0;
+        if (v > 0) {
+            if (InterlockedCompareExchange(s, v - 1, v) == v) return;
+            continue;
+        }
+        wp__wait_on(s, &zero, sizeof zero, INFINITE);
+    }
+}
+
+static void wp__sema_release(volatile LONG *s) {
+    InterlockedIncrement(s);
+    wp__wake(s, 0);
+}
+
+/* The FD mutex, Go's fdMutex in one 64-bit word:
+   bit 0 closed, bit 1 read lock, bit 2 write lock, bits 3-22 references,
+   bits 23-42 threads waiting for the read lock, bits 43-62 for the write lock.
+   Every change is one compare-exchange; overflow is an error, never a wrap. */
+#define WINPOLL__MU_CLOSED    0x1ull
+#define WINPOLL__MU_RLOCK     0x2ull
+#define WINPOLL__MU_WLOCK     0x4ull
+#define WINPOLL__MU_REF       (1ull << 3)
+#define WINPOLL__MU_REF_MASK  (0xFFFFFull << 3)
+#define WINPOLL__MU_RWAIT     (1ull << 23)
+#define WINPOLL__MU_RWAIT_MASK (0xFFFFFull << 23)
+#define WINPOLL__MU_WWAIT     (1ull << 43)
+#define WINPOLL__MU_WWAIT_MASK (0xFFFFFull << 43)
+
+typedef char wp__mu_is_aligned[(offsetof(wp_fd, mu) % 8 == 0) ? 1 : -1];
+
+static unsigned long long wp__mu_load(wp_fd *fd) {
+#if defined(_WIN64)
+    return (unsigned long long)fd->mu;
+#else
+    return (unsigned long long)InterlockedCompareExchange64(&fd->mu, 0, 0); /* no torn read */
+#endif
+}
+
+static int wp__mu_cas(wp_fd *fd, unsigned long long old, unsigned long long new_state) {
+    return InterlockedCompareExchange64(&fd->mu, (LONG64)new_state, (LONG64)old) == (LONG64)old;
+}
+
+static int wp__fd_is_socket(const wp_fd *fd) {
+    return fd->kind >= WINPOLL_KIND_STREAM_SOCKET && fd->kind <= WINPOLL_KIND_OTHER_SOCKET;
+}
+
+static int wp__closing_error(const wp_fd *fd) {
+    return wp__fd_is_socket(fd) ? -WINPOLL_ERR_NET_CLOSING : -WINPOLL_ERR_FILE_CLOSING;
+}
+
+static void wp__fd_destroy(wp_fd *fd);
+
+/* Takes a reference. 0, or the closing error, or too many references. */
+static int wp__fdmu_incref(wp_fd *fd) {
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
+        n = old + WINPOLL__MU_REF;
+        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
+        if (wp__mu_cas(fd, old, n)) return 0;
+    }
+}
+
+/* Marks the FD closed and takes a reference; the threads waiting for a
+   lock are woken and will find it closed. 0, or the closing error when it
+   was closed already. */
+static int wp__fdmu_incref_and_close(wp_fd *fd) {
+    unsigned long long old, n;
+    for (;;) {
+        old = wp__mu_load(fd);
+        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
+        n = (old | WINPOLL__MU_CLOSED) + WINPOLL__MU_REF;
+        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
+        n &= ~(WINPOLL__MU_RWAIT_MASK | WINPOLL__MU_WWAIT_MASK);
+        if (wp__mu_cas(fd, old, n)) break;
+    }
+    for (; old & WINPOLL__MU_RWAIT_MASK; old -= WINPOLL__MU_RWAIT) wp__sema_release(&fd->rsema);
+    for (; old & WINPOLL__MU_WWAIT_MASK; old -= WINPOLL__MU_WWAIT) wp__sema_release(&fd->wsema);
+    return 0;
+}
+
+/* After close, every change of the word may be the one wp_fd_close waits for. */
+static void wp__fdmu_changed(wp_fd *fd, unsigned long long n) {
+    if (n & WINPOLL__MU_CLOSED) wp__wake(&fd->mu, 1);
+}
+
+/* Drops a reference. Returns 1 when it was the last one of a closed FD:
+   the caller must then destroy it. */
+static int wp__fdmu_decref(wp_fd *fd) {
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        WINPOLL_ASSERT((old & WINPOLL__MU_REF_MASK) != 0);
+        n = old - WINPOLL__MU_REF;
+        if (wp__mu_cas(fd, old, n)) {
+            wp__fdmu_changed(fd, n);
+            return (n & (WINPOLL__MU_CLOSED | WINPOLL__MU_REF_MASK)) == WINPOLL__MU_CLOSED;
+        }
+    }
+}
+
+/* Takes the read lock (read = 1) or the write lock, and a reference.
+   Unlike Go's, a thread that waits holds a reference while it waits: in C
+   nothing else keeps the struct alive, and this way wp_fd_close waits until
+   every woken waiter has left it. */
+static int wp__fdmu_rwlock(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
+    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
+    volatile LONG *sema = read ? &fd->rsema : &fd->wsema;
+    unsigned long long ref = WINPOLL__MU_REF; /* 0 once we hold one */
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        int err = 0;
+        if (old & WINPOLL__MU_CLOSED) err = wp__closing_error(fd); /* read fd before leaving it */
+        else if ((old & bit) == 0) n = (old | bit) + ref;
+        else if (((n = old + wait + ref) & mask) == 0) err = -WINPOLL_ERR_TOO_MANY_REFS;
+        if (err == 0 && (n & WINPOLL__MU_REF_MASK) == 0) err = -WINPOLL_ERR_TOO_MANY_REFS;
+        if (err != 0) {
+            if (ref == 0 && wp__fdmu_decref(fd)) wp__fd_destroy(fd); /* the reference we waited with */
+            return err;
+        }
+        if (wp__mu_cas(fd, old, n)) {
+            if ((old & bit) == 0) return 0;
+            ref = 0;
+            wp__sema_acquire(sema); /* the unlock or the close that wakes us took our wait count */
+        }
+    }
+}
+
+/* Drops the lock and the reference; wakes one waiter, whose own reference
+   keeps the struct alive for that wake. Returns 1 when it was the last
+   reference of a closed FD. */
+static int wp__fdmu_rwunlock(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
+    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        WINPOLL_ASSERT((old & bit) != 0 && (old & WINPOLL__MU_REF_MASK) != 0);
+        n = (old & ~bit) - WINPOLL__MU_REF;
+        if (old & mask) n -= wait;
+        if (wp__mu_cas(fd, old, n)) {
+            if (old & mask) wp__sema_release(read ? &fd->rsema : &fd->wsema);
+            wp__fdmu_changed(fd, n);
+            return (n & (WINPOLL__MU_CLOSED | WINPOLL__MU_REF_MASK)) == WINPOLL__MU_CLOSED;
+        }
+    }
+}
+
+/* Closes the handle; the last touch of fd, so that wp_fd_close may return
+   and its caller free the struct. */
+static void wp__fd_destroy(wp_fd *fd) {
+    if (wp__fd_is_socket(fd))
+        fd->close_result = closesocket((SOCKET)fd->handle) == 0 ? 0 : wp__wsa_error();
+    else
+        fd->close_result = CloseHandle(fd->handle) ? 0 : wp__last_error();
+    fd->handle = INVALID_HANDLE_VALUE;
+    wp__sema_release(&fd->csema);
+}
+
+/* The ends of an operation: with the lock (0 none, 1 read, 2 write), and
+   the error an interrupted call gets when the FD was closed under it. */
+static void wp__fd_leave(wp_fd *fd, int lock) {
+    int last = lock == 0 ? wp__fdmu_decref(fd) : wp__fdmu_rwunlock(fd, lock == 1);
+    if (last) wp__fd_destroy(fd);
+}
+
+static long long wp__fd_result(wp_fd *fd, long long r) {
+    if ((r == -ERROR_OPERATION_ABORTED || r == -WINPOLL__ERROR_HANDLES_CLOSED) && (wp__mu_load(fd) & WINPOLL__MU_CLOSED))
+        return wp__closing_error(fd);
+    return r;
+}
+
+WINPOLL_API int wp_handle_kind(HANDLE h) {
+    DWORD type, mode;
+    if (h == NULL || h == INVALID_HANDLE_VALUE) return -ERROR_INVALID_HANDLE;
+    type = GetFileType(h);
+    if (type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR) return wp__last_error();
+    if (type == FILE_TYPE_DISK) {
+        BY_HANDLE_FILE_INFORMATION bh;
+        if (GetFileInformationByHandle(h, &bh) && (bh.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+            return WINPOLL_KIND_DIR;
+        return WINPOLL_KIND_FILE;
+    }
+    if (type == FILE_TYPE_CHAR) return GetConsoleMode(h, &mode) ? WINPOLL_KIND_CONSOLE : WINPOLL_KIND_FILE;
+    if (type == FILE_TYPE_PIPE) {
+        int so = 0;
+        if (wp_init() == 0 && wp_getsockopt_int((SOCKET)h, SOL_SOCKET, SO_TYPE, &so) == 0) {
+            if (so == SOCK_STREAM) return WINPOLL_KIND_STREAM_SOCKET;
+            if (so == SOCK_DGRAM) return WINPOLL_KIND_DGRAM_SOCKET;
+            return WINPOLL_KIND_OTHER_SOCKET;
+        }
+        return WINPOLL_KIND_PIPE;
+    }
+    return WINPOLL_KIND_FILE;
+}
+
+WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind) {
+    if (fd == NULL || kind < 0 || kind > WINPOLL_KIND_OTHER_SOCKET) return -ERROR_INVALID_PARAMETER;
+    if (h == NULL || h == INVALID_HANDLE_VALUE) return -ERROR_INVALID_HANDLE;
+    if (kind == 0) {
+        kind = wp_handle_kind(h);
+        if (kind < 0) return kind;
+    }
+    memset(fd, 0, sizeof *fd);
+    fd->kind = kind;
+    fd->handle = h;
+    InitializeSRWLock(&fd->pos_lock);
+    return 0;
+}
+
+WINPOLL_API int wp_fd_close(wp_fd *fd) {
+    int r;
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_incref_and_close(fd);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_PIPE) {
+        /* Evict: a reader or writer blocked in a synchronous call on the pipe.
+           One that has its lock but has not yet entered ReadFile would miss a
+           single cancel, so cancel again until only our reference is left.
+           Our reference keeps the handle open meanwhile. */
+        for (;;) {
+            unsigned long long st = wp__mu_load(fd);
+            if ((st & WINPOLL__MU_REF_MASK) == WINPOLL__MU_REF) break;
+            CancelIoEx(fd->handle, NULL);
+            wp__wait_on(&fd->mu, &st, sizeof st, 20);
+        }
+    }
+    if (wp__fdmu_decref(fd)) wp__fd_destroy(fd);
+    wp__sema_acquire(&fd->csema); /* until the last user has closed the handle */
+    return fd->close_result;
+}
+
+WINPOLL_API int wp_fd_is_stream(const wp_fd *fd) {
+    return fd->kind != WINPOLL_KIND_DGRAM_SOCKET && fd->kind != WINPOLL_KIND_OTHER_SOCKET;
+}
+
+WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd) { return wp_fd_is_stream(fd); }
+
+WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
+    long long r = wp__fdmu_rwlock(fd, 1);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_CONSOLE) r = -ERROR_CALL_NOT_IMPLEMENTED; /* the console codec's */
+    else r = wp__fd_result(fd, wp_read(fd->handle, buf, n));
+    wp__fd_leave(fd, 1);
+    return r;
+}
+
+/* Writes all of buf: at offset when offset >= 0 (an OVERLAPPED position on
+   a synchronous handle), else at the file position. */
+static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long long offset) {
+    size_t done = 0;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    while (done < n) {
+        DWORD put = 0, want = n - done > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)(n - done);
+        OVERLAPPED ov, *pov = NULL;
+        if (offset >= 0) {
+            unsigned long long at = (unsigned long long)offset + done;
+            memset(&ov, 0, sizeof ov);
+            ov.Offset = (DWORD)at;
+            ov.OffsetHigh = (DWORD)(at >> 32);
+            pov = &ov;
+        }
+        if (!WriteFile(fd->handle, (const char *)buf + done, want, &put, pov)) {
+            long long e = wp__fd_result(fd, wp__last_error());
+            return done > 0 ? (long long)done : e;
+        }
+        if (put == 0) break; /* nothing taken: a short write, not a loop */
+        done += put;
+    }
+    return (long long)done;
+}
+
+WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n) {
+    long long r = wp__fdmu_rwlock(fd, 0);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_CONSOLE) r = -ERROR_CALL_NOT_IMPLEMENTED;
+    else r = wp__fd_write_all(fd, buf, n, -1);
+    wp__fd_leave(fd, 2);
+    return r;
+}
+
+/* Runs a positioned read (write = 0) or write with the file position kept. */
+static long long wp__fd_positioned(wp_fd *fd, void *buf, size_t n, long long offset, int write) {
+    LARGE_INTEGER zero, pos;
+    long long r;
+    if (offset < 0) return -ERROR_NEGATIVE_SEEK;
+    r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_PIPE || fd->kind == WINPOLL_KIND_CONSOLE || wp__fd_is_socket(fd)) {
+        wp__fd_leave(fd, 0);
+        return -ERROR_SEEK_ON_DEVICE;
+    }
+    AcquireSRWLockExclusive(&fd->pos_lock);
+    zero.QuadPart = 0;
+    if (!SetFilePointerEx(fd->handle, zero, &pos, FILE_CURRENT)) {
+        r = wp__last_error();
+    } else {
+        if (write) {
+            r = wp__fd_write_all(fd, buf, n, offset);
+        } else {
+            OVERLAPPED ov;
+            DWORD got = 0;
+            memset(&ov, 0, sizeof ov);
+            ov.Offset = (DWORD)offset;
+            ov.OffsetHigh = (DWORD)((unsigned long long)offset >> 32);
+            if (buf == NULL && n > 0) r = -ERROR_INVALID_PARAMETER;
+            else if (ReadFile(fd->handle, buf, n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n, &got, &ov))
+                r = (long long)got;
+            else
+                r = GetLastError() == ERROR_HANDLE_EOF ? 0 : wp__last_error();
+        }
+        SetFilePointerEx(fd->handle, pos, NULL, FILE_BEGIN); /* Windows moved it: put it back */
+    }
+    ReleaseSRWLockExclusive(&fd->pos_lock);
+    wp__fd_leave(fd, 0);
+    return r;
+}
+
+WINPOLL_API long long wp_fd_pread(wp_fd *fd, void *buf, size_t n, long long offset) {
+    return wp__fd_positioned(fd, buf, n, offset, 0);
+}
+
+WINPOLL_API long long wp_fd_pwrite(wp_fd *fd, const void *buf, size_t n, long long offset) {
+    return wp__fd_positioned(fd, (void *)(ULONG_PTR)buf, n, offset, 1);
+}
+
+WINPOLL_API long long wp_fd_seek(wp_fd *fd, long long offset, int whence) {
+    long long r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_PIPE || fd->kind == WINPOLL_KIND_CONSOLE || wp__fd_is_socket(fd)) {
+        r = -ERROR_SEEK_ON_DEVICE;
+    } else {
+        AcquireSRWLockExclusive(&fd->pos_lock);
+        r = wp_seek(fd->handle, offset, whence);
+        ReleaseSRWLockExclusive(&fd->pos_lock);
+    }
+    wp__fd_leave(fd, 0);
+    return r;
+}
+
+/* The reference-only calls: one handle function each. */
+#define WINPOLL__FD_REF_CALL(fd, call) \
+    do { \
+        int r_ = wp__fdmu_incref(fd); \
+        if (r_ < 0) return r_; \
+        r_ = (call); \
+        wp__fd_leave((fd), 0); \
+        return r_; \
+    } while (0)
+
+WINPOLL_API int wp_fd_stat(wp_fd *fd, wp_file_info *info) { WINPOLL__FD_REF_CALL(fd, wp_fstat(fd->handle, info)); }
+WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size) { WINPOLL__FD_REF_CALL(fd, wp_ftruncate(fd->handle, size)); }
+WINPOLL_API int wp_fd_sync(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp_fsync(fd->handle)); }
+WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode) { WINPOLL__FD_REF_CALL(fd, wp_fchmod(fd->handle, mode)); }
+
+/* The directory of a handle made current: its final path, without the
+   \\?\ prefix where the rest is an ordinary drive path. */
+static int wp__fchdir(HANDLE h) {
+    WCHAR small[MAX_PATH + 8], *w = small, *p;
+    DWORD n = GetFinalPathNameByHandleW(h, small, MAX_PATH + 8, 0), size;
+    int r = 0;
+    if (n == 0) return wp__last_error();
+    if (n >= MAX_PATH + 8) {
+        size = n + 1;
+        w = (WCHAR *)WINPOLL__MALLOC(size * sizeof(WCHAR), NULL);
+        if (w == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+        n = GetFinalPathNameByHandleW(h, w, size, 0);
+        if (n == 0 || n >= size) r = n == 0 ? wp__last_error() : -ERROR_INSUFFICIENT_BUFFER;
+    }
+    p = w;
+    if (r == 0 && n >= 6 && w[0] == '\\' && w[1] == '\\' && w[2] == '?' && w[3] == '\\' && w[5] == ':' && n < MAX_PATH + 4)
+        p = w + 4;
+    if (r == 0 && !SetCurrentDirectoryW(p)) r = wp__last_error();
+    if (w != small) WINPOLL__FREE(w, NULL);
+    return r;
+}
+
+WINPOLL_API int wp_fd_chdir(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp__fchdir(fd->handle)); }
+
 #ifdef __cplusplus
 }
 #endif
@@ -2835,6 +3393,18 @@ WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned 
 #undef WINPOLL__SYMLINK_DIR
 #undef WINPOLL__SYMLINK_UNPRIVILEGED
 #undef WINPOLL__SIO_KEEPALIVE_VALS
+#undef WINPOLL__ERROR_HANDLES_CLOSED
+#undef WINPOLL__PARK_BUCKETS
+#undef WINPOLL__MU_CLOSED
+#undef WINPOLL__MU_RLOCK
+#undef WINPOLL__MU_WLOCK
+#undef WINPOLL__MU_REF
+#undef WINPOLL__MU_REF_MASK
+#undef WINPOLL__MU_RWAIT
+#undef WINPOLL__MU_RWAIT_MASK
+#undef WINPOLL__MU_WWAIT
+#undef WINPOLL__MU_WWAIT_MASK
+#undef WINPOLL__FD_REF_CALL
 
 #endif /* WINPOLL_IMPLEMENTATION */
 

@@ -43,6 +43,44 @@ static __inline int suite_tempdir(char *out, size_t cap, const char *tag) {
     return r == 0;
 }
 
+/* The number of handles this process has open, or -1: the entries of
+   NtQuerySystemInformation(SystemExtendedHandleInformation) with our
+   process id. (GetProcessHandleCount is a stub in Wine 8: TRUE and 0.) */
+typedef struct suite_handle_entry {
+    PVOID object;
+    ULONG_PTR pid, handle;
+    ULONG access;
+    USHORT backtrace, type;
+    ULONG attributes, reserved;
+} suite_handle_entry;
+
+static __inline long suite_handle_count(void) {
+    typedef LONG(NTAPI * query_fn)(ULONG, PVOID, ULONG, PULONG);
+    query_fn query =
+        (query_fn)(void (*)(void))GetProcAddress(GetModuleHandleA("ntdll.dll"), "NtQuerySystemInformation");
+    ULONG size = 1 << 16, got = 0;
+    ULONG_PTR i, *info;
+    long n = 0;
+    LONG st;
+    if (query == NULL) return -1;
+    for (;;) {
+        info = (ULONG_PTR *)HeapAlloc(GetProcessHeap(), 0, size);
+        if (info == NULL) return -1;
+        st = query(64 /* SystemExtendedHandleInformation */, info, size, &got);
+        if (st != (LONG)0xC0000004 /* STATUS_INFO_LENGTH_MISMATCH */) break;
+        HeapFree(GetProcessHeap(), 0, info);
+        size *= 2;
+    }
+    if (st >= 0) {
+        /* two ULONG_PTRs (the count and a reserved one), then the entries */
+        const suite_handle_entry *e = (const suite_handle_entry *)(const void *)(info + 2);
+        for (i = 0; i < info[0]; i++)
+            if (e[i].pid == GetCurrentProcessId()) n++;
+    }
+    HeapFree(GetProcessHeap(), 0, info);
+    return st >= 0 ? n : -1;
+}
+
 /* Deletes a folder and everything in it (read-only files too). */
 static __inline void suite_rmtree(const char *path) {
     wp_dir d;
