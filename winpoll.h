@@ -31,6 +31,7 @@
        >>sockaddr  IPv4, IPv6 and AF_UNIX addresses: raw SOCKADDR and text forms, name lookup
        >>sockets   socket calls and options
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
+       >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
        >>license   MIT
 
    OPTIONS
@@ -724,6 +725,8 @@ typedef struct wp_fd {
     HANDLE handle;             /* the handle, or the SOCKET for socket kinds */
     SRWLOCK pos_lock;          /* serialises seek, pread and pwrite (the file position) */
     int close_result;          /* what closing the handle returned */
+    void *console_in;          /* a console FD's read buffers, from its first read */
+    void *console_out;         /* and its write buffers */
 } wp_fd;
 
 /* wp_fd_init: makes fd own h (a HANDLE, or a SOCKET cast to HANDLE). kind is
@@ -757,15 +760,14 @@ WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd);
 
 /* wp_fd_read: reads at most n bytes under the read lock (one ReadFile of at
    most 1 GiB). Returns the bytes read; 0 for n > 0 is end of file (also a
-   pipe whose writer closed). Console FDs: -ERROR_CALL_NOT_IMPLEMENTED until
-   the console codec lands. */
+   pipe whose writer closed). Console FDs read UTF-8 (see >>console). */
 WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n);
 
 /* wp_fd_write: writes all n bytes under the write lock, looping in chunks of
    at most 1 GiB (the Win32 lengths are DWORDs; go.dev/issue/26923). Returns
    n, or, when an error stops it after some bytes were written, that count
    (the error shows again on the next call); the error when nothing was
-   written. Console FDs: -ERROR_CALL_NOT_IMPLEMENTED until the codec lands. */
+   written. Console FDs write UTF-8 (see >>console). */
 WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n);
 
 /* wp_fd_pread / wp_fd_pwrite: read or write at offset without moving the
@@ -788,6 +790,68 @@ WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size);
 WINPOLL_API int wp_fd_sync(wp_fd *fd);
 WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode);
 WINPOLL_API int wp_fd_chdir(wp_fd *fd);
+
+/* >>console ----------------------------------------------------------------- */
+
+/* The streaming transcoder. Each direction keeps what a call could not
+   finish in a small state struct of yours (zero it to start):
+   wp_utf8_stream the bytes of a UTF-8 sequence cut by the end of a call,
+   wp_utf16_stream a high surrogate cut from its low one.
+   Invalid input becomes U+FFFD by Go's rule (utf8.DecodeRune's): at each
+   position where no valid sequence starts, one U+FFFD stands for one byte,
+   and the next byte is looked at afresh; overlong forms, encoded surrogates
+   (ED A0..BF) and values above U+10FFFF are invalid. In UTF-16 each unpaired
+   surrogate is one U+FFFD.
+   Both calls follow one buffer rule: they return the size of the whole
+   output (UTF-16 units, or bytes); when out is NULL or cap is smaller,
+   nothing is written and the state is left as it was (a size query);
+   otherwise the output is written (no NUL) and the state advances.
+   final = 1 ends the stream: what the state carries becomes U+FFFD. The
+   output never exceeds n + 3 units (UTF-8 to UTF-16) or 3 * n + 4 bytes
+   (UTF-16 to UTF-8), so a buffer of that size always takes it. */
+typedef struct wp_utf8_stream {
+    unsigned char carry[3];
+    unsigned char n;
+} wp_utf8_stream;
+
+typedef struct wp_utf16_stream {
+    WCHAR high; /* 0, or a high surrogate waiting for its low one */
+} wp_utf16_stream;
+
+WINPOLL_API long long wp_utf8_stream_to_utf16(wp_utf8_stream *state, const char *in, size_t n, int final,
+                                              WCHAR *out, size_t cap);
+WINPOLL_API long long wp_utf16_stream_to_utf8(wp_utf16_stream *state, const WCHAR *in, size_t n, int final,
+                                              char *out, size_t cap);
+
+/* A console FD (WINPOLL_KIND_CONSOLE) reads and writes UTF-8 through
+   ReadConsoleW and WriteConsoleW, as Go does:
+   wp_fd_read asks ReadConsoleW for at most 10,000 units and never for more
+   units than n bytes can hold; the decoded bytes wait in the FD, so reads of
+   any size, even 1 byte, return every byte in order; a surrogate pair cut
+   between two ReadConsoleW calls is joined; Ctrl-Z (0x1A) at the start of a
+   read is end of input (returns 0 and is consumed), and later in the data it
+   ends the read before it; a read interrupted by Ctrl-C is retried.
+   wp_fd_write carries a UTF-8 sequence cut at the end of one write to the
+   next (writing the first byte of "é", then the second, shows "é"), writes
+   with WriteConsoleW in chunks of at most 16,000 units that never split a
+   surrogate pair, loops over short writes, and returns n: every byte is
+   taken. The FD allocates its buffers (about 50 KB for reading, 32 KB for
+   writing) through WINPOLL_MALLOC at its first console read or write.
+   A standard handle redirected to a pipe or file is not a console: its bytes
+   pass through unchanged. */
+
+/* wp_console_enable_vt: turns on virtual terminal processing on a console
+   output handle and sets the console's output code page to UTF-8 (65001),
+   saving the previous mode and code page in *saved. Returns 0 or the error
+   (-ERROR_INVALID_HANDLE when out is no console). wp_console_restore puts
+   them back. */
+typedef struct wp_console_saved {
+    DWORD mode;
+    UINT output_cp;
+} wp_console_saved;
+
+WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved);
+WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
 
 #ifdef __cplusplus
 }
@@ -821,6 +885,14 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd);
 /* No wide-string CRT functions and no L"" literals with WCHAR: Wine's SDK
    makes WCHAR char16_t in C++, which wchar_t does not convert to. */
 #include <string.h>
+
+/* SSE2 for the transcoder's ASCII runs where every CPU of the target has it. */
+#if defined(_M_X64) || defined(__x86_64__) || defined(__SSE2__) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#define WINPOLL__SSE2 1
+#include <emmintrin.h>
+#else
+#define WINPOLL__SSE2 0
+#endif
 
 #ifndef WINPOLL_ASSERT
 #include <assert.h>
@@ -3130,6 +3202,9 @@ static void wp__fd_destroy(wp_fd *fd) {
     else
         fd->close_result = CloseHandle(fd->handle) ? 0 : wp__last_error();
     fd->handle = INVALID_HANDLE_VALUE;
+    WINPOLL__FREE(fd->console_in, NULL);
+    WINPOLL__FREE(fd->console_out, NULL);
+    fd->console_in = fd->console_out = NULL;
     wp__sema_release(&fd->csema);
 }
 
@@ -3212,10 +3287,13 @@ WINPOLL_API int wp_fd_is_stream(const wp_fd *fd) {
 
 WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd) { return wp_fd_is_stream(fd); }
 
+static long long wp__console_read(wp_fd *fd, void *buf, size_t n);
+static long long wp__console_write(wp_fd *fd, const void *buf, size_t n);
+
 WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
     long long r = wp__fdmu_rwlock(fd, 1);
     if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_CONSOLE) r = -ERROR_CALL_NOT_IMPLEMENTED; /* the console codec's */
+    if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_read(fd, buf, n);
     else r = wp__fd_result(fd, wp_read(fd->handle, buf, n));
     wp__fd_leave(fd, 1);
     return r;
@@ -3249,7 +3327,7 @@ static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long lon
 WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n) {
     long long r = wp__fdmu_rwlock(fd, 0);
     if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_CONSOLE) r = -ERROR_CALL_NOT_IMPLEMENTED;
+    if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_write(fd, buf, n);
     else r = wp__fd_write_all(fd, buf, n, -1);
     wp__fd_leave(fd, 2);
     return r;
@@ -3353,6 +3431,361 @@ static int wp__fchdir(HANDLE h) {
 
 WINPOLL_API int wp_fd_chdir(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp__fchdir(fd->handle)); }
 
+/* >>console ----------------------------------------------------------------- */
+
+/* The length of the sequence a lead byte starts; 0 if none starts with it. */
+static int wp__utf8_len(unsigned c) {
+    return c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+}
+
+/* May byte b stand at position k (1 to 3) of a sequence led by lead? The
+   ranges after E0, ED, F0 and F4 shut out overlong forms, surrogates and
+   values above U+10FFFF. */
+static int wp__utf8_follows(unsigned lead, int k, unsigned b) {
+    if (k == 1) {
+        if (lead == 0xE0) return b >= 0xA0 && b <= 0xBF;
+        if (lead == 0xED) return b >= 0x80 && b <= 0x9F;
+        if (lead == 0xF0) return b >= 0x90 && b <= 0xBF;
+        if (lead == 0xF4) return b >= 0x80 && b <= 0x8F;
+    }
+    return (b & 0xC0) == 0x80;
+}
+
+/* At s (avail > 0 bytes): the length of the valid sequence there, with its
+   code point in *cp; 0 if the bytes are the valid start of one that the end
+   of s cuts; -1 if no valid sequence starts there. */
+static int wp__utf8_scan(const unsigned char *s, size_t avail, unsigned long *cp) {
+    unsigned c = s[0];
+    int len = wp__utf8_len(c), k;
+    unsigned long v;
+    if (len == 1) {
+        *cp = c;
+        return 1;
+    }
+    if (len == 0) return -1;
+    v = c & (0x7Fu >> len);
+    for (k = 1; k < len; k++) {
+        if ((size_t)k >= avail) return 0;
+        if (!wp__utf8_follows(c, k, s[k])) return -1;
+        v = (v << 6) | (s[k] & 0x3Fu);
+    }
+    *cp = v;
+    return len;
+}
+
+#define WINPOLL__PUT16(c) \
+    do { \
+        unsigned long c_ = (c); \
+        if (c_ >= 0x10000) { \
+            if (out != NULL) { \
+                out[o] = (WCHAR)(0xD800 + ((c_ - 0x10000) >> 10)); \
+                out[o + 1] = (WCHAR)(0xDC00 + (c_ & 0x3FF)); \
+            } \
+            o += 2; \
+        } else { \
+            if (out != NULL) out[o] = (WCHAR)c_; \
+            o++; \
+        } \
+    } while (0)
+
+/* One pass of wp_utf8_stream_to_utf16: out NULL counts only; commit
+   stores the new carry in st. */
+static size_t wp__utf8_to_16(wp_utf8_stream *st, const unsigned char *in, size_t n, int final, WCHAR *out,
+                             int commit) {
+    unsigned char tmp[7], carry[3];
+    size_t o = 0, i = 0, nc = 0, k;
+    unsigned long cp;
+    int r;
+    if (st->n > 0) {
+        /* the carried bytes joined with the first input bytes */
+        size_t t = st->n, take = n < 4 ? n : 4, avail, p = 0;
+        memcpy(tmp, st->carry, t);
+        memcpy(tmp + t, in, take);
+        avail = t + take;
+        while (p < t) {
+            r = wp__utf8_scan(tmp + p, avail - p, &cp);
+            if (r == 0) { /* still cut: the input ended too */
+                if (final)
+                    for (k = p; k < avail; k++) WINPOLL__PUT16(0xFFFD);
+                else
+                    for (k = p; k < avail; k++) carry[nc++] = tmp[k];
+                p = avail;
+                break;
+            }
+            if (r < 0) {
+                WINPOLL__PUT16(0xFFFD);
+                p++;
+            } else {
+                WINPOLL__PUT16(cp);
+                p += (size_t)r;
+            }
+        }
+        i = p - t;
+    }
+    while (i < n) {
+#if WINPOLL__SSE2
+        if (out != NULL) { /* runs of ASCII, 16 bytes at a time */
+            const __m128i zero = _mm_setzero_si128();
+            while (i + 16 <= n) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+                if (_mm_movemask_epi8(v) != 0) break;
+                _mm_storeu_si128((__m128i *)(void *)(out + o), _mm_unpacklo_epi8(v, zero));
+                _mm_storeu_si128((__m128i *)(void *)(out + o + 8), _mm_unpackhi_epi8(v, zero));
+                i += 16;
+                o += 16;
+            }
+            if (i == n) break;
+        }
+#endif
+        if (in[i] < 0x80) {
+            if (out != NULL) out[o] = in[i];
+            o++;
+            i++;
+            continue;
+        }
+        r = wp__utf8_scan(in + i, n - i, &cp);
+        if (r == 0) { /* the end of the input cuts a sequence */
+            if (final)
+                for (; i < n; i++) WINPOLL__PUT16(0xFFFD);
+            else
+                for (; i < n; i++) carry[nc++] = in[i];
+            break;
+        }
+        if (r < 0) {
+            WINPOLL__PUT16(0xFFFD);
+            i++;
+        } else {
+            WINPOLL__PUT16(cp);
+            i += (size_t)r;
+        }
+    }
+    if (commit) {
+        st->n = (unsigned char)nc;
+        memcpy(st->carry, carry, nc);
+    }
+    return o;
+}
+
+WINPOLL_API long long wp_utf8_stream_to_utf16(wp_utf8_stream *st, const char *in, size_t n, int final,
+                                              WCHAR *out, size_t cap) {
+    size_t need;
+    if (st == NULL || st->n > 3 || (in == NULL && n > 0)) return -ERROR_INVALID_PARAMETER;
+    if (in == NULL) in = "";
+    /* room for the worst case: one pass, no count first */
+    if (out != NULL && cap >= n + st->n)
+        return (long long)wp__utf8_to_16(st, (const unsigned char *)in, n, final, out, 1);
+    need = wp__utf8_to_16(st, (const unsigned char *)in, n, final, NULL, 0);
+    if (out == NULL || cap < need) return (long long)need;
+    return (long long)wp__utf8_to_16(st, (const unsigned char *)in, n, final, out, 1);
+}
+
+#define WINPOLL__PUT8(c) \
+    do { \
+        unsigned long c_ = (c); \
+        if (c_ < 0x80) { \
+            if (out != NULL) out[o] = (char)c_; \
+            o += 1; \
+        } else if (c_ < 0x800) { \
+            if (out != NULL) { \
+                out[o] = (char)(0xC0 | (c_ >> 6)); \
+                out[o + 1] = (char)(0x80 | (c_ & 0x3F)); \
+            } \
+            o += 2; \
+        } else if (c_ < 0x10000) { \
+            if (out != NULL) { \
+                out[o] = (char)(0xE0 | (c_ >> 12)); \
+                out[o + 1] = (char)(0x80 | ((c_ >> 6) & 0x3F)); \
+                out[o + 2] = (char)(0x80 | (c_ & 0x3F)); \
+            } \
+            o += 3; \
+        } else { \
+            if (out != NULL) { \
+                out[o] = (char)(0xF0 | (c_ >> 18)); \
+                out[o + 1] = (char)(0x80 | ((c_ >> 12) & 0x3F)); \
+                out[o + 2] = (char)(0x80 | ((c_ >> 6) & 0x3F)); \
+                out[o + 3] = (char)(0x80 | (c_ & 0x3F)); \
+            } \
+            o += 4; \
+        } \
+    } while (0)
+
+#define WINPOLL__IS_HIGH(u) ((u) >= 0xD800 && (u) <= 0xDBFF)
+#define WINPOLL__IS_LOW(u) ((u) >= 0xDC00 && (u) <= 0xDFFF)
+#define WINPOLL__PAIR(h, l) (0x10000ul + (((unsigned long)(h) - 0xD800) << 10) + ((unsigned long)(l) - 0xDC00))
+
+static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int final, char *out, int commit) {
+    size_t o = 0, i = 0;
+    WCHAR high = st->high;
+    if (high != 0) {
+        if (n > 0 && WINPOLL__IS_LOW(in[0])) {
+            WINPOLL__PUT8(WINPOLL__PAIR(high, in[0]));
+            i = 1;
+            high = 0;
+        } else if (n > 0 || final) {
+            WINPOLL__PUT8(0xFFFD);
+            high = 0;
+        }
+    }
+    while (i < n) {
+        unsigned u;
+#if WINPOLL__SSE2
+        if (out != NULL) { /* runs of ASCII, 8 units at a time */
+            const __m128i top = _mm_set1_epi16((short)0xFF80), zero = _mm_setzero_si128();
+            while (i + 8 <= n) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+                if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, top), zero)) != 0xFFFF) break;
+                _mm_storel_epi64((__m128i *)(void *)(out + o), _mm_packus_epi16(v, v));
+                i += 8;
+                o += 8;
+            }
+            if (i == n) break;
+        }
+#endif
+        u = in[i];
+        if (u < 0x80) {
+            if (out != NULL) out[o] = (char)u;
+            o++;
+            i++;
+        } else if (WINPOLL__IS_HIGH(u)) {
+            if (i + 1 < n && WINPOLL__IS_LOW(in[i + 1])) {
+                WINPOLL__PUT8(WINPOLL__PAIR(u, in[i + 1]));
+                i += 2;
+            } else if (i + 1 == n && !final) {
+                high = (WCHAR)u; /* its low half may come next call */
+                i++;
+            } else {
+                WINPOLL__PUT8(0xFFFD);
+                i++;
+            }
+        } else {
+            WINPOLL__PUT8(WINPOLL__IS_LOW(u) ? 0xFFFD : u);
+            i++;
+        }
+    }
+    if (commit) st->high = high;
+    return o;
+}
+
+WINPOLL_API long long wp_utf16_stream_to_utf8(wp_utf16_stream *st, const WCHAR *in, size_t n, int final,
+                                              char *out, size_t cap) {
+    size_t need;
+    if (st == NULL || (st->high != 0 && !WINPOLL__IS_HIGH(st->high)) || (in == NULL && n > 0))
+        return -ERROR_INVALID_PARAMETER;
+    if (out != NULL && n <= ((size_t)-1 - 4) / 3 && cap >= 3 * n + 4)
+        return (long long)wp__utf16_to_8(st, in, n, final, out, 1);
+    need = wp__utf16_to_8(st, in, n, final, NULL, 0);
+    if (out == NULL || cap < need) return (long long)need;
+    return (long long)wp__utf16_to_8(st, in, n, final, out, 1);
+}
+
+/* A console FD's buffers, allocated at its first read or write. */
+#define WINPOLL__CONSOLE_READ_UNITS 10000  /* ReadConsoleW fails somewhat above 16384 */
+#define WINPOLL__CONSOLE_WRITE_UNITS 16000
+typedef struct wp__console_in {
+    wp_utf16_stream dec; /* a high surrogate between two ReadConsoleW calls */
+    size_t len, off;     /* decoded bytes, and how many were taken */
+    WCHAR units[WINPOLL__CONSOLE_READ_UNITS];
+    char bytes[3 * WINPOLL__CONSOLE_READ_UNITS + 4];
+} wp__console_in;
+typedef struct wp__console_out {
+    wp_utf8_stream enc; /* a UTF-8 sequence cut at the end of a write */
+    WCHAR units[WINPOLL__CONSOLE_WRITE_UNITS];
+} wp__console_out;
+
+static long long wp__console_read(wp_fd *fd, void *buf, size_t n) {
+    wp__console_in *c = (wp__console_in *)fd->console_in;
+    unsigned char *b = (unsigned char *)buf;
+    size_t i;
+    if (n == 0) return 0;
+    if (buf == NULL) return -ERROR_INVALID_PARAMETER;
+    if (c == NULL) {
+        c = (wp__console_in *)WINPOLL__MALLOC(sizeof *c, NULL);
+        if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+        c->dec.high = 0;
+        c->len = c->off = 0;
+        fd->console_in = c;
+    }
+    while (c->off >= c->len) {
+        /* never more units than n bytes can hold: each unit is a byte or more */
+        DWORD want = n < WINPOLL__CONSOLE_READ_UNITS ? (DWORD)n : WINPOLL__CONSOLE_READ_UNITS, got = 0;
+        SetLastError(0);
+        if (!ReadConsoleW(fd->handle, c->units, want, &got, NULL)) return wp__fd_result(fd, wp__last_error());
+        if (got == 0 && GetLastError() == ERROR_OPERATION_ABORTED) continue; /* Ctrl-C: read again */
+        c->len = (size_t)wp_utf16_stream_to_utf8(&c->dec, c->units, got, got == 0, c->bytes, sizeof c->bytes);
+        c->off = 0;
+        if (got == 0) break;
+    }
+    for (i = 0; c->off + i < c->len && i < n; i++) {
+        unsigned char x = (unsigned char)c->bytes[c->off + i];
+        if (x == 0x1A) { /* Ctrl-Z: end of input at the start, else the end of this read */
+            if (i == 0) c->off++;
+            break;
+        }
+        b[i] = x;
+    }
+    c->off += i;
+    return (long long)i;
+}
+
+static long long wp__console_write(wp_fd *fd, const void *buf, size_t n) {
+    wp__console_out *c = (wp__console_out *)fd->console_out;
+    const char *p = (const char *)buf;
+    size_t done = 0;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    if (c == NULL) {
+        c = (wp__console_out *)WINPOLL__MALLOC(sizeof *c, NULL);
+        if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+        c->enc.n = 0;
+        fd->console_out = c;
+    }
+    while (done < n) {
+        /* with the carry (3 bytes at most) this fills at most 16,000 units,
+           and the decoder never ends them between a surrogate pair */
+        size_t take = n - done > WINPOLL__CONSOLE_WRITE_UNITS - 3 ? WINPOLL__CONSOLE_WRITE_UNITS - 3 : n - done;
+        long long m = wp_utf8_stream_to_utf16(&c->enc, p + done, take, 0, c->units, WINPOLL__CONSOLE_WRITE_UNITS);
+        const WCHAR *u = c->units;
+        done += take;
+        while (m > 0) {
+            DWORD put = 0;
+            if (!WriteConsoleW(fd->handle, u, (DWORD)m, &put, NULL)) return wp__fd_result(fd, wp__last_error());
+            if (put == 0) return -ERROR_WRITE_FAULT; /* the console took nothing: no endless loop */
+            u += put;
+            m -= put;
+        }
+    }
+    return (long long)n;
+}
+
+#ifndef ENABLE_VIRTUAL_TERMINAL_PROCESSING
+#define ENABLE_VIRTUAL_TERMINAL_PROCESSING 0x0004
+#endif
+
+WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved) {
+    DWORD mode;
+    UINT cp;
+    int r;
+    if (saved == NULL) return -ERROR_INVALID_PARAMETER;
+    if (!GetConsoleMode(out, &mode)) return wp__last_error();
+    cp = GetConsoleOutputCP();
+    if (cp == 0) return wp__last_error();
+    saved->mode = mode;
+    saved->output_cp = cp;
+    if (!SetConsoleMode(out, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING | ENABLE_PROCESSED_OUTPUT))
+        return wp__last_error();
+    if (!SetConsoleOutputCP(CP_UTF8)) {
+        r = wp__last_error();
+        SetConsoleMode(out, mode);
+        return r;
+    }
+    return 0;
+}
+
+WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
+    if (saved == NULL) return -ERROR_INVALID_PARAMETER;
+    if (!SetConsoleMode(out, saved->mode)) return wp__last_error();
+    return SetConsoleOutputCP(saved->output_cp) ? 0 : wp__last_error();
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -3405,6 +3838,14 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp__fchdir(fd-
 #undef WINPOLL__MU_WWAIT
 #undef WINPOLL__MU_WWAIT_MASK
 #undef WINPOLL__FD_REF_CALL
+#undef WINPOLL__SSE2
+#undef WINPOLL__PUT16
+#undef WINPOLL__PUT8
+#undef WINPOLL__IS_HIGH
+#undef WINPOLL__IS_LOW
+#undef WINPOLL__PAIR
+#undef WINPOLL__CONSOLE_READ_UNITS
+#undef WINPOLL__CONSOLE_WRITE_UNITS
 
 #endif /* WINPOLL_IMPLEMENTATION */
 
