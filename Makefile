@@ -4,6 +4,7 @@
 #                UBSan build), run the compile-only checks, run everything,
 #                and print one line "N passed, N failed, N skipped"
 #   make demo    build the examples and show the library at work
+#   make bench   the benchmarks (clang-cl -O2, completion-port mode), as tables
 #   make clean   remove build/
 #
 # On Linux the programs are cross-built (mingw-w64 gcc; clang-cl + lld-link
@@ -68,7 +69,7 @@ HELPER_EXES  := $(foreach c,$(CONFIGS),$(BUILD)/$(c)/child.exe)
 EXAMPLE_EXES := $(foreach c,$(filter-out %ubsan-iocp %ubsan-blocking,$(CONFIGS)),$(foreach e,$(EXAMPLES),$(BUILD)/$(c)/ex_$(e).exe))
 DRIVER       := $(BUILD)/driver.exe
 
-.PHONY: all test test-run demo demo-run deps build compile-checks clean
+.PHONY: all test test-run demo demo-run bench bench-run deps build compile-checks clean
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
@@ -82,6 +83,18 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%.exe,$(wildcard tests/bench/*.c))
+bench-run: $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $(RUN) $$b || exit 1; done
+
+$(BUILD)/bench/%.exe: tests/bench/%.c winpoll.h
+	@mkdir -p $(@D)
+	$(CLANG_CL) $(CL_FLAGS) /c /Fo$(basename $@).obj -- $<
+	$(call CL_LINK,$(basename $@).obj,$@)
 
 deps:
 ifeq ($(HOST),linux)

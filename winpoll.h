@@ -893,6 +893,9 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
 #else
 #define WINPOLL__SSE2 0
 #endif
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
 
 #ifndef WINPOLL_ASSERT
 #include <assert.h>
@@ -3433,6 +3436,19 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp__fchdir(fd-
 
 /* >>console ----------------------------------------------------------------- */
 
+#if WINPOLL__SSE2
+/* The index of the lowest set bit of a non-zero word. */
+static unsigned wp__ctz32(unsigned v) {
+#if defined(_MSC_VER)
+    unsigned long at;
+    _BitScanForward(&at, v);
+    return (unsigned)at;
+#else
+    return (unsigned)__builtin_ctz(v);
+#endif
+}
+#endif
+
 /* The length of the sequence a lead byte starts; 0 if none starts with it. */
 static int wp__utf8_len(unsigned c) {
     return c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
@@ -3491,11 +3507,12 @@ static int wp__utf8_scan(const unsigned char *s, size_t avail, unsigned long *cp
 /* One pass of wp_utf8_stream_to_utf16: out NULL counts only; commit
    stores the new carry in st. */
 static size_t wp__utf8_to_16(wp_utf8_stream *st, const unsigned char *in, size_t n, int final, WCHAR *out,
-                             int commit) {
+                             size_t cap, int commit) {
     unsigned char tmp[7], carry[3];
     size_t o = 0, i = 0, nc = 0, k;
     unsigned long cp;
     int r;
+    (void)cap; /* only the SSE2 path needs it */
     if (st->n > 0) {
         /* the carried bytes joined with the first input bytes */
         size_t t = st->n, take = n < 4 ? n : 4, avail, p = 0;
@@ -3523,41 +3540,63 @@ static size_t wp__utf8_to_16(wp_utf8_stream *st, const unsigned char *in, size_t
         i = p - t;
     }
     while (i < n) {
+        unsigned c;
 #if WINPOLL__SSE2
         if (out != NULL) { /* runs of ASCII, 16 bytes at a time */
             const __m128i zero = _mm_setzero_si128();
-            while (i + 16 <= n) {
+            while (i + 16 <= n && o + 16 <= cap) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
-                if (_mm_movemask_epi8(v) != 0) break;
+                unsigned mask = (unsigned)_mm_movemask_epi8(v);
+                /* all 16 are stored (they fit); only the ASCII prefix counts,
+                   the rest is written over later */
                 _mm_storeu_si128((__m128i *)(void *)(out + o), _mm_unpacklo_epi8(v, zero));
                 _mm_storeu_si128((__m128i *)(void *)(out + o + 8), _mm_unpackhi_epi8(v, zero));
+                if (mask != 0) {
+                    unsigned prefix = wp__ctz32(mask);
+                    i += prefix;
+                    o += prefix;
+                    break;
+                }
                 i += 16;
                 o += 16;
             }
             if (i == n) break;
         }
 #endif
-        if (in[i] < 0x80) {
-            if (out != NULL) out[o] = in[i];
-            o++;
-            i++;
-            continue;
-        }
-        r = wp__utf8_scan(in + i, n - i, &cp);
-        if (r == 0) { /* the end of the input cuts a sequence */
-            if (final)
-                for (; i < n; i++) WINPOLL__PUT16(0xFFFD);
-            else
-                for (; i < n; i++) carry[nc++] = in[i];
-            break;
-        }
-        if (r < 0) {
-            WINPOLL__PUT16(0xFFFD);
-            i++;
-        } else {
-            WINPOLL__PUT16(cp);
-            i += (size_t)r;
-        }
+        /* the characters up to the next ASCII byte (or all, when counting) */
+        do {
+            c = in[i];
+            if (c < 0x80) {
+                if (out != NULL) out[o] = (WCHAR)c;
+                o++;
+                i++;
+            } else if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (in[i + 1] & 0xC0) == 0x80) {
+                if (out != NULL) out[o] = (WCHAR)((c & 0x1F) << 6 | (in[i + 1] & 0x3Fu));
+                o++;
+                i += 2;
+            } else if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (in[i + 1] & 0xC0) == 0x80 &&
+                       (in[i + 2] & 0xC0) == 0x80) { /* 3-byte forms with no range rule */
+                if (out != NULL) out[o] = (WCHAR)((c & 0x0F) << 12 | (in[i + 1] & 0x3Fu) << 6 | (in[i + 2] & 0x3Fu));
+                o++;
+                i += 3;
+            } else {
+                r = wp__utf8_scan(in + i, n - i, &cp);
+                if (r == 0) { /* the end of the input cuts a sequence */
+                    if (final)
+                        for (; i < n; i++) WINPOLL__PUT16(0xFFFD);
+                    else
+                        for (; i < n; i++) carry[nc++] = in[i];
+                    break;
+                }
+                if (r < 0) {
+                    WINPOLL__PUT16(0xFFFD);
+                    i++;
+                } else {
+                    WINPOLL__PUT16(cp);
+                    i += (size_t)r;
+                }
+            }
+        } while (i < n && (out == NULL || in[i] >= 0x80 || !WINPOLL__SSE2));
     }
     if (commit) {
         st->n = (unsigned char)nc;
@@ -3573,10 +3612,10 @@ WINPOLL_API long long wp_utf8_stream_to_utf16(wp_utf8_stream *st, const char *in
     if (in == NULL) in = "";
     /* room for the worst case: one pass, no count first */
     if (out != NULL && cap >= n + st->n)
-        return (long long)wp__utf8_to_16(st, (const unsigned char *)in, n, final, out, 1);
-    need = wp__utf8_to_16(st, (const unsigned char *)in, n, final, NULL, 0);
+        return (long long)wp__utf8_to_16(st, (const unsigned char *)in, n, final, out, cap, 1);
+    need = wp__utf8_to_16(st, (const unsigned char *)in, n, final, NULL, 0, 0);
     if (out == NULL || cap < need) return (long long)need;
-    return (long long)wp__utf8_to_16(st, (const unsigned char *)in, n, final, out, 1);
+    return (long long)wp__utf8_to_16(st, (const unsigned char *)in, n, final, out, cap, 1);
 }
 
 #define WINPOLL__PUT8(c) \
@@ -3613,9 +3652,11 @@ WINPOLL_API long long wp_utf8_stream_to_utf16(wp_utf8_stream *st, const char *in
 #define WINPOLL__IS_LOW(u) ((u) >= 0xDC00 && (u) <= 0xDFFF)
 #define WINPOLL__PAIR(h, l) (0x10000ul + (((unsigned long)(h) - 0xD800) << 10) + ((unsigned long)(l) - 0xDC00))
 
-static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int final, char *out, int commit) {
+static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int final, char *out, size_t cap,
+                             int commit) {
     size_t o = 0, i = 0;
     WCHAR high = st->high;
+    (void)cap; /* only the SSE2 path needs it */
     if (high != 0) {
         if (n > 0 && WINPOLL__IS_LOW(in[0])) {
             WINPOLL__PUT8(WINPOLL__PAIR(high, in[0]));
@@ -3631,36 +3672,56 @@ static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int
 #if WINPOLL__SSE2
         if (out != NULL) { /* runs of ASCII, 8 units at a time */
             const __m128i top = _mm_set1_epi16((short)0xFF80), zero = _mm_setzero_si128();
-            while (i + 8 <= n) {
+            while (i + 8 <= n && o + 8 <= cap) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
-                if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, top), zero)) != 0xFFFF) break;
+                unsigned ascii = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, top), zero));
+                /* all 8 are stored (they fit); only the ASCII prefix counts */
                 _mm_storel_epi64((__m128i *)(void *)(out + o), _mm_packus_epi16(v, v));
+                if (ascii != 0xFFFF) {
+                    unsigned prefix = wp__ctz32(~ascii) / 2;
+                    i += prefix;
+                    o += prefix;
+                    break;
+                }
                 i += 8;
                 o += 8;
             }
             if (i == n) break;
         }
 #endif
-        u = in[i];
-        if (u < 0x80) {
-            if (out != NULL) out[o] = (char)u;
-            o++;
-            i++;
-        } else if (WINPOLL__IS_HIGH(u)) {
-            if (i + 1 < n && WINPOLL__IS_LOW(in[i + 1])) {
+        /* the units up to the next ASCII one (or all, when counting) */
+        do {
+            u = in[i];
+            if (u < 0x80) {
+                if (out != NULL) out[o] = (char)u;
+                o++;
+                i++;
+            } else if (u < 0x800) {
+                if (out != NULL) {
+                    out[o] = (char)(0xC0 | (u >> 6));
+                    out[o + 1] = (char)(0x80 | (u & 0x3F));
+                }
+                o += 2;
+                i++;
+            } else if (!WINPOLL__IS_HIGH(u) && !WINPOLL__IS_LOW(u)) {
+                if (out != NULL) {
+                    out[o] = (char)(0xE0 | (u >> 12));
+                    out[o + 1] = (char)(0x80 | ((u >> 6) & 0x3F));
+                    out[o + 2] = (char)(0x80 | (u & 0x3F));
+                }
+                o += 3;
+                i++;
+            } else if (WINPOLL__IS_HIGH(u) && i + 1 < n && WINPOLL__IS_LOW(in[i + 1])) {
                 WINPOLL__PUT8(WINPOLL__PAIR(u, in[i + 1]));
                 i += 2;
-            } else if (i + 1 == n && !final) {
+            } else if (WINPOLL__IS_HIGH(u) && i + 1 == n && !final) {
                 high = (WCHAR)u; /* its low half may come next call */
                 i++;
             } else {
                 WINPOLL__PUT8(0xFFFD);
                 i++;
             }
-        } else {
-            WINPOLL__PUT8(WINPOLL__IS_LOW(u) ? 0xFFFD : u);
-            i++;
-        }
+        } while (i < n && (out == NULL || in[i] >= 0x80 || !WINPOLL__SSE2));
     }
     if (commit) st->high = high;
     return o;
@@ -3672,10 +3733,10 @@ WINPOLL_API long long wp_utf16_stream_to_utf8(wp_utf16_stream *st, const WCHAR *
     if (st == NULL || (st->high != 0 && !WINPOLL__IS_HIGH(st->high)) || (in == NULL && n > 0))
         return -ERROR_INVALID_PARAMETER;
     if (out != NULL && n <= ((size_t)-1 - 4) / 3 && cap >= 3 * n + 4)
-        return (long long)wp__utf16_to_8(st, in, n, final, out, 1);
-    need = wp__utf16_to_8(st, in, n, final, NULL, 0);
+        return (long long)wp__utf16_to_8(st, in, n, final, out, cap, 1);
+    need = wp__utf16_to_8(st, in, n, final, NULL, 0, 0);
     if (out == NULL || cap < need) return (long long)need;
-    return (long long)wp__utf16_to_8(st, in, n, final, out, 1);
+    return (long long)wp__utf16_to_8(st, in, n, final, out, cap, 1);
 }
 
 /* A console FD's buffers, allocated at its first read or write. */

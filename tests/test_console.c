@@ -176,6 +176,42 @@ static void transcoder_size_query_leaves_the_state(void) {
     WPT_ERR(wp_utf8_stream_to_utf16(&st, NULL, 1, 0, out, 8), ERROR_INVALID_PARAMETER);
 }
 
+/* Buffers of exactly the size asked for (the count-then-write path) are
+   never written past: ASCII runs of every length, then a 3-byte character,
+   then a tail of every short length, so that the multi-byte character falls
+   in the last 16-byte window, where the bytes left need fewer units. */
+static void transcoder_never_writes_past_an_exact_buffer(void) {
+    static char text[200];
+    WCHAR w[220];
+    char back8[400];
+    size_t len, tail;
+    for (len = 0; len < 40; len++) {
+        for (tail = 0; tail < 20; tail++) {
+            wp_utf8_stream s8;
+            wp_utf16_stream s16;
+            long long need, units;
+            size_t i, n = len + 3 + tail;
+            for (i = 0; i < len; i++) text[i] = 'a';
+            memcpy(text + len, "\xE4\xB8\xAD", 3);
+            for (i = 0; i < tail; i++) text[len + 3 + i] = 'b';
+            memset(&s8, 0, sizeof s8);
+            need = wp_utf8_stream_to_utf16(&s8, text, n, 1, NULL, 0);
+            WPT_EQ(need, n - 2);
+            for (i = 0; i < 220; i++) w[i] = 0x7777;
+            WPT_EQ(wp_utf8_stream_to_utf16(&s8, text, n, 1, w, (size_t)need), need);
+            for (i = (size_t)need; i < 220; i++) WPT_EQ(w[i], 0x7777);
+            units = need;
+            memset(&s16, 0, sizeof s16);
+            need = wp_utf16_stream_to_utf8(&s16, w, (size_t)units, 1, NULL, 0);
+            WPT_EQ(need, n);
+            memset(back8, 'Q', sizeof back8);
+            WPT_EQ(wp_utf16_stream_to_utf8(&s16, w, (size_t)units, 1, back8, (size_t)need), need);
+            WPT_MEMEQ(back8, text, n);
+            for (i = (size_t)need; i < sizeof back8; i++) WPT_EQ(back8[i], 'Q');
+        }
+    }
+}
+
 static unsigned long rng_state;
 static unsigned long rng(void) {
     rng_state = rng_state * 1103515245u + 12345u;
@@ -539,6 +575,7 @@ static const wpt_case cases[] = {
     WPT_CASE(transcoder_invalid_utf8_classes),
     WPT_CASE(transcoder_surrogates),
     WPT_CASE(transcoder_size_query_leaves_the_state),
+    WPT_CASE(transcoder_never_writes_past_an_exact_buffer),
     WPT_CASE(transcoder_agrees_with_win32),
     WPT_CASE(transcoder_follows_the_rule_on_random_bytes),
     WPT_CASE(console_reads_unicode_in_any_size),
