@@ -334,8 +334,10 @@ WINPOLL_API int wp_open(const char *path, int flags, int perm, HANDLE *out);
 WINPOLL_API int wp_close(HANDLE h);
 
 /* wp_read: one ReadFile of at most n bytes (at most 1 GiB per call) at the
-   file position. Returns the bytes read; 0 is end of file, and so is a pipe
-   whose writer closed (ERROR_BROKEN_PIPE), as in Go. */
+   file position, on a handle opened for synchronous I/O. Returns the bytes
+   read; 0 is end of file, and so is a pipe whose writer closed
+   (ERROR_BROKEN_PIPE), as in Go. On a message-mode pipe a longer message
+   gives its first n bytes; the rest comes with the next read. */
 WINPOLL_API long long wp_read(HANDLE h, void *buf, size_t n);
 
 /* wp_write: one WriteFile of at most n bytes (at most 1 GiB per call).
@@ -523,7 +525,10 @@ typedef struct wp_process {
    made inheritable do not leak into the child. The caller's handles are not
    changed and may be closed after the call. Arguments are quoted as
    wp_command_line says; envp, when given, is the child's whole environment
-   (keep SYSTEMROOT in it: Winsock in the child needs it).
+   (keep SYSTEMROOT in it: Winsock in the child needs it). For the moment
+   of the call the duplicates are inheritable handles of this process: a
+   CreateProcess elsewhere that inherits everything (no handle list) at that
+   very moment would take them too; every Windows runtime shares this race.
    Fills *proc and returns 0, or the error: -ERROR_FILE_NOT_FOUND for a
    missing program, -ERROR_INVALID_PARAMETER for bad options. */
 WINPOLL_API int wp_spawn(const wp_spawn_options *options, wp_process *proc);
@@ -739,9 +744,9 @@ WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind);
 /* wp_fd_close: closes the FD from any thread: operations started after it
    fail at once with the closing error and never touch the old handle value;
    threads waiting for the FD's locks wake and fail the same way; a thread
-   blocked reading or writing a pipe is released (CancelIoEx, repeated until
-   it has left, since it may enter ReadFile just after a cancel), and its
-   call returns the closing error. The handle is closed exactly once, by the
+   blocked reading or writing a pipe or a socket is released (CancelIoEx,
+   repeated until it has left, since it may enter the call just after a
+   cancel), and its call returns the closing error. The handle is closed exactly once, by the
    last thread to leave, and wp_fd_close returns only then: afterwards the
    struct may be freed. Returns what closing the handle returned (0, or its
    error); a second close returns the closing error. A console read that is
@@ -759,12 +764,16 @@ WINPOLL_API int wp_fd_is_stream(const wp_fd *fd);
 WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd);
 
 /* wp_fd_read: reads at most n bytes under the read lock (one ReadFile of at
-   most 1 GiB). Returns the bytes read; 0 for n > 0 is end of file (also a
-   pipe whose writer closed). Console FDs read UTF-8 (see >>console). */
+   most 1 GiB; recv for sockets, blocking, until the completion-port engine
+   takes them over). Returns the bytes read; 0 for n > 0 is end of file on
+   a stream (also a pipe whose writer closed); a datagram longer than n
+   gives -WSAEMSGSIZE with its first n bytes in buf. Console FDs read UTF-8
+   (see >>console). */
 WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n);
 
 /* wp_fd_write: writes all n bytes under the write lock, looping in chunks of
-   at most 1 GiB (the Win32 lengths are DWORDs; go.dev/issue/26923). Returns
+   at most 1 GiB (the Win32 lengths are DWORDs; go.dev/issue/26923); send for
+   sockets, blocking, until the completion-port engine takes them over. Returns
    n, or, when an error stops it after some bytes were written, that count
    (the error shows again on the next call); the error when nothing was
    written. Console FDs write UTF-8 (see >>console). */
@@ -3267,8 +3276,9 @@ WINPOLL_API int wp_fd_close(wp_fd *fd) {
     if (fd == NULL) return -ERROR_INVALID_PARAMETER;
     r = wp__fdmu_incref_and_close(fd);
     if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_PIPE) {
-        /* Evict: a reader or writer blocked in a synchronous call on the pipe.
+    if (fd->kind == WINPOLL_KIND_PIPE || wp__fd_is_socket(fd)) {
+        /* Evict: a reader or writer blocked in a synchronous call on the pipe
+           or socket (CancelIoEx ends a blocking recv too).
            One that has its lock but has not yet entered ReadFile would miss a
            single cancel, so cancel again until only our reference is left.
            Our reference keeps the handle open meanwhile. */
@@ -3297,6 +3307,7 @@ WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
     long long r = wp__fdmu_rwlock(fd, 1);
     if (r < 0) return r;
     if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_read(fd, buf, n);
+    else if (wp__fd_is_socket(fd)) r = wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
     else r = wp__fd_result(fd, wp_read(fd->handle, buf, n));
     wp__fd_leave(fd, 1);
     return r;
@@ -3317,7 +3328,14 @@ static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long lon
             ov.OffsetHigh = (DWORD)(at >> 32);
             pov = &ov;
         }
-        if (!WriteFile(fd->handle, (const char *)buf + done, want, &put, pov)) {
+        if (wp__fd_is_socket(fd)) { /* send, not WriteFile: the socket may be overlapped */
+            long long sent = wp_sendto((SOCKET)fd->handle, (const char *)buf + done, want, 0, NULL);
+            if (sent < 0) {
+                sent = wp__fd_result(fd, sent);
+                return done > 0 ? (long long)done : sent;
+            }
+            put = (DWORD)sent;
+        } else if (!WriteFile(fd->handle, (const char *)buf + done, want, &put, pov)) {
             long long e = wp__fd_result(fd, wp__last_error());
             return done > 0 ? (long long)done : e;
         }

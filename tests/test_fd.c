@@ -226,6 +226,46 @@ static void close_releases_a_blocked_pipe_reader(void) {
     }
 }
 
+/* A thread blocked in recv on a socket FD is released by close with "use of
+   closed network connection"; data before that arrives intact. */
+static void close_releases_a_blocked_socket_reader(void) {
+    int round;
+    for (round = 0; round < 10; round++) {
+        SOCKET l, c, s;
+        wp_sockaddr lo, bound;
+        wp_fd fd;
+        HANDLE t;
+        char buf[8];
+        double t0;
+        WPT_OK(wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &l));
+        WPT_OK(wp_ip_parse(&lo, "127.0.0.1"));
+        WPT_OK(wp_bind(l, &lo));
+        WPT_OK(wp_listen(l, 1));
+        WPT_OK(wp_getsockname(l, &bound));
+        WPT_OK(wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &c));
+        WPT_OK(wp_connect(c, &bound));
+        WPT_OK(wp_accept(l, &s, NULL));
+        WPT_OK(wp_fd_init(&fd, (HANDLE)s, 0));
+        WPT_EQ(wp_sendto(c, "hi", 2, 0, NULL), 2);
+        WPT_EQ(wp_fd_read(&fd, buf, sizeof buf), 2);
+        WPT_MEMEQ(buf, "hi", 2);
+        WPT_EQ(wp_fd_write(&fd, "back", 4), 4);
+        WPT_EQ(wp_recvfrom(c, buf, sizeof buf, 0, NULL), 4);
+        blocked_read_result = 12345;
+        t = CreateThread(NULL, 0, blocked_reader, &fd, 0, NULL);
+        WPT_CHECK(t != NULL);
+        if (round % 2 == 0) Sleep(20);
+        t0 = wpt_now_ms();
+        WPT_OK(wp_fd_close(&fd));
+        WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+        WPT_CHECK(wpt_now_ms() - t0 < 1000);
+        CloseHandle(t);
+        WPT_ERR(blocked_read_result, WINPOLL_ERR_NET_CLOSING);
+        wp_closesocket(c);
+        wp_closesocket(l);
+    }
+}
+
 static void operations_after_close_fail_with_the_closing_error(void) {
     char dir[1024], path[1200], buf[4];
     wp_fd fd;
@@ -455,6 +495,7 @@ static const wpt_case cases[] = {
     WPT_CASE(mutex_overflow_is_an_error),
     WPT_CASE(mutex_stress_with_close),
     WPT_CASE(close_releases_a_blocked_pipe_reader),
+    WPT_CASE(close_releases_a_blocked_socket_reader),
     WPT_CASE(operations_after_close_fail_with_the_closing_error),
     WPT_CASE(handles_are_closed_exactly_once),
     WPT_CASE(kinds_of_handles),
