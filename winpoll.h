@@ -32,6 +32,7 @@
        >>sockets   socket calls and options
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
+       >>loop      the completion port: attaching FDs, execIO, deadlines
        >>license   MIT
 
    OPTIONS
@@ -721,6 +722,15 @@ WINPOLL_API int wp_handle_kind(HANDLE h);
    the functions. Waiting threads sleep on the FD's own words
    (WaitOnAddress, or on Windows 7 a process-wide table of condition
    variables): no kernel object per FD, no spinning. */
+/* One overlapped operation of an FD: its reads use one, its writes the
+   other. Private: touch it only through the functions. */
+typedef struct wp_fd_op {
+    OVERLAPPED ov;
+    volatile LONG signal;        /* 0 waiting, 1 done, 2 take the lead, 3 look again */
+    int timed_out;               /* its deadline passed and it was cancelled */
+    struct wp_fd_op *prev, *next; /* in the loop's list of sleeping waiters */
+} wp_fd_op;
+
 typedef struct wp_fd {
     volatile LONG64 mu;        /* the FD mutex: closed, locks, references, waiters */
     volatile LONG rsema;       /* wakes readers waiting for the read lock */
@@ -732,6 +742,11 @@ typedef struct wp_fd {
     int close_result;          /* what closing the handle returned */
     void *console_in;          /* a console FD's read buffers, from its first read */
     void *console_out;         /* and its write buffers */
+    struct wp_loop *loop;      /* the loop it is attached to, or NULL */
+    int skip_on_success;       /* synchronous completions post no packet */
+    volatile LONG64 rdeadline; /* wp_monotonic_ns time, 0 for none */
+    volatile LONG64 wdeadline;
+    wp_fd_op rop, wop;
 } wp_fd;
 
 /* wp_fd_init: makes fd own h (a HANDLE, or a SOCKET cast to HANDLE). kind is
@@ -861,6 +876,55 @@ typedef struct wp_console_saved {
 
 WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved);
 WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
+
+/* >>loop -------------------------------------------------------------------- */
+
+/* wp_loop: one I/O completion port that FDs are attached to, owned by you
+   (no hidden global): init it, attach FDs, close them all, then close it.
+   Any number of threads may run operations on its FDs at once. A thread
+   whose operation pends waits for that operation alone: one waiting thread
+   at a time polls the port and hands each completion to its owner, the
+   others sleep on their operation's own word (no thread hop for a thread
+   alone, no busy waiting). In blocking mode the loop is empty and attaching
+   changes nothing. */
+typedef struct wp_loop {
+    HANDLE port;
+    volatile LONG leader;              /* 1 while a thread polls the port for all */
+    SRWLOCK lock;                      /* guards waiters */
+    struct wp_fd_op *waiters;          /* operations whose threads sleep */
+    volatile LONG sync_completions;    /* operations finished at once, without a packet */
+} wp_loop;
+
+/* wp_loop_init: creates the completion port. Returns 0 or the error.
+   wp_loop_close: closes it; every FD attached to it must be closed first.
+   Returns 0 or the error. */
+WINPOLL_API int wp_loop_init(wp_loop *loop);
+WINPOLL_API int wp_loop_close(wp_loop *loop);
+
+/* wp_fd_attach: runs the FD's socket I/O on the loop (completion-port mode):
+   associates the socket with the port, turns on skip-on-success where every
+   installed TCP/UDP provider has IFS handles (Go's check, go.dev/issue/22149)
+   and skip-set-event always, and for UDP turns off SIO_UDP_CONNRESET and
+   SIO_UDP_NETRESET, so that an ICMP error does not fail the next receive.
+   From then on wp_fd_read and wp_fd_write on the FD are overlapped
+   operations that obey the FD's deadlines. Socket FDs only, for now.
+   Returns 0 or the error (-ERROR_INVALID_PARAMETER when already attached). */
+WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop);
+
+#define WINPOLL_DEADLINE_READ  1
+#define WINPOLL_DEADLINE_WRITE 2
+
+/* wp_fd_set_deadline: the absolute time, on wp_monotonic_ns's clock, after
+   which reads (WINPOLL_DEADLINE_READ), writes (..._WRITE) or both fail with
+   -WINPOLL_ERR_DEADLINE (in the timeout class); 0 clears it. It may be set,
+   moved or cleared from any thread at any time: an operation that is
+   pending obeys the new value at once; one that was pending when the
+   deadline passed is cancelled (CancelIoEx) and fails with the deadline
+   error, unless it had completed already, in which case its bytes are
+   returned. A deadline in the past fails new operations at once. Deadlines
+   never fire early. Applies to attached FDs in completion-port mode.
+   Returns 0, the closing error, or -ERROR_INVALID_PARAMETER. */
+WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns);
 
 #ifdef __cplusplus
 }
@@ -1269,7 +1333,29 @@ static struct wp__import_table {
     LPFN_TRANSMITFILE TransmitFile;
     LPFN_WSARECVMSG WSARecvMsg;
     LPFN_WSASENDMSG WSASendMsg;
+    /* every TCP and UDP provider has IFS handles: skip-on-success is safe */
+    int skip_on_success;
 } wp__imports;
+
+/* Go's rule (go.dev/issue/22149): skip-on-success only when every installed
+   TCP and UDP provider reports XP1_IFS_HANDLES (a layered provider may not
+   deliver its completions otherwise). */
+static int wp__all_providers_ifs(void) {
+    DWORD size = 0, i;
+    int n, ok = 1;
+    WSAPROTOCOL_INFOW *info;
+    if (WSAEnumProtocolsW(NULL, NULL, &size) != SOCKET_ERROR || WSAGetLastError() != WSAENOBUFS) return 0;
+    info = (WSAPROTOCOL_INFOW *)WINPOLL__MALLOC(size, NULL);
+    if (info == NULL) return 0;
+    n = WSAEnumProtocolsW(NULL, info, &size);
+    if (n == SOCKET_ERROR) ok = 0;
+    for (i = 0; ok && (int)i < n; i++)
+        if ((info[i].iProtocol == IPPROTO_TCP || info[i].iProtocol == IPPROTO_UDP) &&
+            !(info[i].dwServiceFlags1 & XP1_IFS_HANDLES))
+            ok = 0;
+    WINPOLL__FREE(info, NULL);
+    return ok;
+}
 
 /* Fills the extension-function part of the table through one socket. */
 static void wp__load_extensions(void) {
@@ -1331,7 +1417,10 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
         WSACleanup();
         r = WSAVERNOTSUPPORTED;
     }
-    if (r == 0) wp__load_extensions();
+    if (r == 0) {
+        wp__load_extensions();
+        wp__imports.skip_on_success = wp__all_providers_ifs();
+    }
     wp__init_result = r == 0 ? 0 : -r;
     return TRUE;
 }
@@ -3302,11 +3391,16 @@ WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd) { return wp_fd_is_stream
 
 static long long wp__console_read(wp_fd *fd, void *buf, size_t n);
 static long long wp__console_write(wp_fd *fd, const void *buf, size_t n);
+static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n);
+
+/* Attached to a loop with a port: the socket's I/O is overlapped. */
+static int wp__fd_on_port(const wp_fd *fd) { return fd->loop != NULL && fd->loop->port != NULL; }
 
 WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
     long long r = wp__fdmu_rwlock(fd, 1);
     if (r < 0) return r;
     if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_read(fd, buf, n);
+    else if (wp__fd_is_socket(fd) && wp__fd_on_port(fd)) r = wp__exec_socket(fd, 1, buf, n);
     else if (wp__fd_is_socket(fd)) r = wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
     else r = wp__fd_result(fd, wp_read(fd->handle, buf, n));
     wp__fd_leave(fd, 1);
@@ -3329,7 +3423,8 @@ static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long lon
             pov = &ov;
         }
         if (wp__fd_is_socket(fd)) { /* send, not WriteFile: the socket may be overlapped */
-            long long sent = wp_sendto((SOCKET)fd->handle, (const char *)buf + done, want, 0, NULL);
+            long long sent = wp__fd_on_port(fd) ? wp__exec_socket(fd, 0, (char *)(ULONG_PTR)buf + done, want)
+                                                : wp_sendto((SOCKET)fd->handle, (const char *)buf + done, want, 0, NULL);
             if (sent < 0) {
                 sent = wp__fd_result(fd, sent);
                 return done > 0 ? (long long)done : sent;
@@ -3865,6 +3960,213 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
     return SetConsoleOutputCP(saved->output_cp) ? 0 : wp__last_error();
 }
 
+/* >>loop -------------------------------------------------------------------- */
+
+#define WINPOLL__KEY_IO   ((ULONG_PTR)0x57504F4Cu) /* our operations' packets */
+#define WINPOLL__KEY_WAKE ((ULONG_PTR)0x57414B45u) /* "look again": deadlines moved, the lead handed on */
+#define WINPOLL__OP_WAITING 0
+#define WINPOLL__OP_DONE    1
+#define WINPOLL__OP_LEAD    2
+#define WINPOLL__OP_RECHECK 3
+
+WINPOLL_API int wp_loop_init(wp_loop *loop) {
+    int r;
+    if (loop == NULL) return -ERROR_INVALID_PARAMETER;
+    memset(loop, 0, sizeof *loop);
+    InitializeSRWLock(&loop->lock);
+    r = wp_init();
+    if (r < 0) return r;
+#if !WINPOLL__BLOCKING
+    loop->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    if (loop->port == NULL) return wp__last_error();
+#endif
+    return 0;
+}
+
+WINPOLL_API int wp_loop_close(wp_loop *loop) {
+    int r = 0;
+    if (loop == NULL) return -ERROR_INVALID_PARAMETER;
+    if (loop->port != NULL && !CloseHandle(loop->port)) r = wp__last_error();
+    loop->port = NULL;
+    return r;
+}
+
+#define WINPOLL__SIO_UDP_CONNRESET 0x9800000Cul
+#define WINPOLL__SIO_UDP_NETRESET 0x9800000Ful
+
+WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop) {
+    int r;
+    if (fd == NULL || loop == NULL || fd->loop != NULL || !wp__fd_is_socket(fd)) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+#if !WINPOLL__BLOCKING
+    if (CreateIoCompletionPort(fd->handle, loop->port, WINPOLL__KEY_IO, 0) == NULL) {
+        r = wp__last_error();
+    } else {
+        UCHAR modes = 0x2; /* FILE_SKIP_SET_EVENT_ON_HANDLE */
+        if (wp__imports.skip_on_success) modes |= 0x1; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS */
+        if (!SetFileCompletionNotificationModes(fd->handle, modes)) r = wp__last_error();
+        fd->skip_on_success = r == 0 && wp__imports.skip_on_success;
+        if (r == 0 && fd->kind == WINPOLL_KIND_DGRAM_SOCKET) {
+            BOOL off = FALSE;
+            DWORD got;
+            WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
+            WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_NETRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
+        }
+    }
+#endif
+    if (r == 0) fd->loop = loop;
+    wp__fd_leave(fd, 0);
+    return r;
+}
+
+/* 64-bit words read and written whole on every architecture. */
+static long long wp__load64(volatile LONG64 *p) {
+#if defined(_WIN64)
+    return *p;
+#else
+    return InterlockedCompareExchange64(p, 0, 0);
+#endif
+}
+
+static void wp__store64(volatile LONG64 *p, long long v) {
+    LONG64 old;
+    do old = *p;
+    while (InterlockedCompareExchange64(p, v, old) != old);
+}
+
+/* Wakes the thread waiting for op, whether it sleeps or polls the port.
+   The packet goes only when a thread polls, so that deadline updates with
+   no I/O in flight never pile packets up in the port. */
+static void wp__op_nudge(wp_loop *loop, wp_fd_op *op) {
+    if (InterlockedCompareExchange(&op->signal, WINPOLL__OP_RECHECK, WINPOLL__OP_WAITING) == WINPOLL__OP_WAITING)
+        wp__wake(&op->signal, 1);
+    if (loop->leader) PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+}
+
+WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) {
+    int r;
+    if (fd == NULL || which < 1 || which > 3 || deadline_ns < 0) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+    if (which & WINPOLL_DEADLINE_READ) wp__store64(&fd->rdeadline, deadline_ns);
+    if (which & WINPOLL_DEADLINE_WRITE) wp__store64(&fd->wdeadline, deadline_ns);
+    if (fd->loop != NULL && fd->loop->port != NULL) {
+        if (which & WINPOLL_DEADLINE_READ) wp__op_nudge(fd->loop, &fd->rop);
+        if (which & WINPOLL_DEADLINE_WRITE) wp__op_nudge(fd->loop, &fd->wop);
+    }
+    wp__fd_leave(fd, 0);
+    return 0;
+}
+
+/* One batch of packets from the port, handed to their operations. */
+static void wp__poll_once(wp_loop *loop, DWORD ms) {
+    OVERLAPPED_ENTRY e[64];
+    ULONG n = 0, i;
+    if (!GetQueuedCompletionStatusEx(loop->port, e, 64, &n, ms, FALSE)) return; /* timeout: n means nothing */
+    for (i = 0; i < n; i++) {
+        wp_fd_op *op;
+        if (e[i].lpCompletionKey != WINPOLL__KEY_IO || e[i].lpOverlapped == NULL) continue; /* wakes, strangers */
+        op = (wp_fd_op *)(void *)((char *)e[i].lpOverlapped - offsetof(wp_fd_op, ov));
+        InterlockedExchange(&op->signal, WINPOLL__OP_DONE);
+        wp__wake(&op->signal, 1);
+    }
+}
+
+/* Waits until the kernel has finished with op (its packet was taken from
+   the port), cancelling it when the deadline passes. */
+static void wp__op_wait(wp_fd *fd, wp_fd_op *op, volatile LONG64 *deadline) {
+    wp_loop *loop = fd->loop;
+    int leading = 0;
+    AcquireSRWLockExclusive(&loop->lock);
+    op->prev = NULL;
+    op->next = loop->waiters;
+    if (op->next != NULL) op->next->prev = op;
+    loop->waiters = op;
+    ReleaseSRWLockExclusive(&loop->lock);
+    for (;;) {
+        LONG sig = op->signal;
+        long long dl = wp__load64(deadline);
+        DWORD ms = INFINITE;
+        if (sig == WINPOLL__OP_DONE) break;
+        if (sig != WINPOLL__OP_WAITING) { /* lead offered, or look again */
+            InterlockedCompareExchange(&op->signal, WINPOLL__OP_WAITING, sig);
+            continue;
+        }
+        if (dl != 0 && !op->timed_out) {
+            long long now = wp_monotonic_ns();
+            if (now >= dl) {
+                op->timed_out = 1;
+                CancelIoEx(fd->handle, &op->ov); /* its packet still comes */
+            } else {
+                long long left = (dl - now + 999999) / 1000000; /* round up: never early */
+                ms = left > 0x7FFFFFFF ? 0x7FFFFFFF : (DWORD)left;
+            }
+        }
+        if (!leading) leading = InterlockedCompareExchange(&loop->leader, 1, 0) == 0;
+        if (leading) {
+            wp__poll_once(loop, ms);
+        } else {
+            LONG waiting = WINPOLL__OP_WAITING;
+            wp__wait_on(&op->signal, &waiting, sizeof waiting, ms);
+        }
+    }
+    AcquireSRWLockExclusive(&loop->lock);
+    if (op->prev != NULL) op->prev->next = op->next;
+    else loop->waiters = op->next;
+    if (op->next != NULL) op->next->prev = op->prev;
+    if (leading) {
+        /* hand the lead on to a thread that still waits */
+        wp_fd_op *w;
+        InterlockedExchange(&loop->leader, 0);
+        for (w = loop->waiters; w != NULL; w = w->next)
+            if (InterlockedCompareExchange(&w->signal, WINPOLL__OP_LEAD, WINPOLL__OP_WAITING) == WINPOLL__OP_WAITING) {
+                wp__wake(&w->signal, 1);
+                break;
+            }
+    }
+    ReleaseSRWLockExclusive(&loop->lock);
+}
+
+/* Go's execIO for a socket read (WSARecv) or write (WSASend) of at most
+   n bytes: submit; a synchronous success in skip mode returns at once;
+   otherwise wait for the packet. */
+static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n) {
+    wp_fd_op *op = read ? &fd->rop : &fd->wop;
+    volatile LONG64 *deadline = read ? &fd->rdeadline : &fd->wdeadline;
+    WSABUF wb;
+    DWORD got = 0, flags = 0;
+    int r, err;
+    long long dl = wp__load64(deadline);
+    if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    wb.buf = (char *)buf;
+    wb.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
+    memset(&op->ov, 0, sizeof op->ov);
+    op->signal = WINPOLL__OP_WAITING;
+    op->timed_out = 0;
+    r = read ? WSARecv((SOCKET)fd->handle, &wb, 1, &got, &flags, &op->ov, NULL)
+             : WSASend((SOCKET)fd->handle, &wb, 1, &got, 0, &op->ov, NULL);
+    err = r == 0 ? 0 : WSAGetLastError();
+    if (fd->skip_on_success && (err == 0 || err == WSAEMSGSIZE)) { /* finished, and no packet comes */
+        InterlockedIncrement(&fd->loop->sync_completions);
+        return err == 0 ? (long long)got : -WSAEMSGSIZE;
+    }
+    /* Without skip mode a synchronous success, or a truncated datagram,
+       still queues a packet (wine-notes 3): wait for it before the
+       OVERLAPPED may be used again. */
+    if (err != 0 && err != WSA_IO_PENDING && err != WSAEMSGSIZE) return wp__fd_result(fd, -(long long)err);
+    wp__op_wait(fd, op, deadline);
+    if (!WSAGetOverlappedResult((SOCKET)fd->handle, &op->ov, &got, FALSE, &flags)) {
+        err = WSAGetLastError();
+        if ((err == WSA_OPERATION_ABORTED || err == WINPOLL__ERROR_HANDLES_CLOSED) && op->timed_out &&
+            !(wp__mu_load(fd) & WINPOLL__MU_CLOSED))
+            return -WINPOLL_ERR_DEADLINE;
+        return wp__fd_result(fd, -(long long)err);
+    }
+    return (long long)got; /* done, even if a cancel came too late */
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -3925,6 +4227,14 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
 #undef WINPOLL__PAIR
 #undef WINPOLL__CONSOLE_READ_UNITS
 #undef WINPOLL__CONSOLE_WRITE_UNITS
+#undef WINPOLL__KEY_IO
+#undef WINPOLL__KEY_WAKE
+#undef WINPOLL__OP_WAITING
+#undef WINPOLL__OP_DONE
+#undef WINPOLL__OP_LEAD
+#undef WINPOLL__OP_RECHECK
+#undef WINPOLL__SIO_UDP_CONNRESET
+#undef WINPOLL__SIO_UDP_NETRESET
 
 #endif /* WINPOLL_IMPLEMENTATION */
 

@@ -1,0 +1,378 @@
+/* test_loop.c - socket FDs attached to a completion-port loop: echo on IPv4
+   and IPv6, 64 MiB checksummed both ways at once, the synchronous fast path,
+   deadlines (never early, late by less than 100 ms here, moved while an
+   operation pends, already past), close from another thread during a
+   pending read, and many threads waiting on one loop. The deadline tests
+   run in completion-port mode only: blocking mode's deadlines are not
+   written yet. */
+#include "suite.h"
+
+#include <string.h>
+
+static wp_loop loop;
+
+/* A connected TCP pair on loopback, both ends attached to the loop. */
+static int tcp_pair(int family, wp_fd *a, wp_fd *b) {
+    SOCKET l, c, s;
+    wp_sockaddr lo, bound;
+    if (wp_socket(family, SOCK_STREAM, IPPROTO_TCP, &l) != 0) return 0;
+    wp_ip_parse(&lo, family == AF_INET ? "127.0.0.1" : "::1");
+    if (wp_bind(l, &lo) != 0 || wp_listen(l, 1) != 0 || wp_getsockname(l, &bound) != 0) return 0;
+    if (wp_socket(family, SOCK_STREAM, IPPROTO_TCP, &c) != 0 || wp_connect(c, &bound) != 0) return 0;
+    if (wp_accept(l, &s, NULL) != 0) return 0;
+    wp_closesocket(l);
+    if (wp_fd_init(a, (HANDLE)c, 0) != 0 || wp_fd_init(b, (HANDLE)s, 0) != 0) return 0;
+    return wp_fd_attach(a, &loop) == 0 && wp_fd_attach(b, &loop) == 0;
+}
+
+static void loop_setup(void) {
+    static int done;
+    if (!done) done = wp_loop_init(&loop) == 0;
+}
+
+#define NEED_IOCP(why) \
+    do { \
+        if (wp_mode() == WINPOLL_MODE_BLOCKING) WPT_SKIP(why); \
+    } while (0)
+#define NO_DEADLINES_YET "deadlines in blocking mode are not written yet"
+
+static void echo_on(int family) {
+    wp_fd a, b;
+    char buf[16];
+    loop_setup();
+    WPT_CHECK(tcp_pair(family, &a, &b));
+    WPT_EQ(wp_fd_write(&a, "hello", 5), 5);
+    WPT_EQ(wp_fd_read(&b, buf, sizeof buf), 5);
+    WPT_MEMEQ(buf, "hello", 5);
+    WPT_EQ(wp_fd_write(&b, "world!", 6), 6);
+    WPT_EQ(wp_fd_read(&a, buf, sizeof buf), 6);
+    WPT_MEMEQ(buf, "world!", 6);
+    WPT_OK(wp_fd_close(&a));
+    WPT_EQ(wp_fd_read(&b, buf, sizeof buf), 0); /* the peer closed: end of file */
+    WPT_OK(wp_fd_close(&b));
+}
+
+static void echo_ipv4(void) { echo_on(AF_INET); }
+static void echo_ipv6(void) { echo_on(AF_INET6); }
+
+/* ---- 64 MiB both ways at once ---- */
+
+#define BIG (64u << 20)
+#define CHUNK (64u << 10)
+
+typedef struct big_side {
+    wp_fd *fd;
+    unsigned long long sum; /* FNV-1a of the bytes */
+    long long done;
+    int failed;
+} big_side;
+
+static unsigned long long fnv(unsigned long long h, const unsigned char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void fill(unsigned char *p, size_t n, unsigned long long at) {
+    size_t i;
+    for (i = 0; i < n; i++) p[i] = (unsigned char)((at + i) * 2654435761u >> 13);
+}
+
+static DWORD WINAPI big_writer(LPVOID arg) {
+    big_side *s = (big_side *)arg;
+    static unsigned char buf[CHUNK];
+    unsigned long long h = 14695981039346656037ull;
+    while (s->done < (long long)BIG) {
+        long long r;
+        fill(buf, CHUNK, (unsigned long long)s->done);
+        h = fnv(h, buf, CHUNK);
+        r = wp_fd_write(s->fd, buf, CHUNK);
+        if (r != (long long)CHUNK) {
+            s->failed = 1;
+            break;
+        }
+        s->done += r;
+    }
+    s->sum = h;
+    return 0;
+}
+
+static DWORD WINAPI big_reader(LPVOID arg) {
+    big_side *s = (big_side *)arg;
+    static unsigned char buf[CHUNK];
+    unsigned long long h = 14695981039346656037ull;
+    while (s->done < (long long)BIG) {
+        long long r = wp_fd_read(s->fd, buf, CHUNK);
+        if (r <= 0) {
+            s->failed = 1;
+            break;
+        }
+        h = fnv(h, buf, (size_t)r);
+        s->done += r;
+    }
+    s->sum = h;
+    return 0;
+}
+
+/* The server echoes in its own thread. */
+static DWORD WINAPI big_echo(LPVOID arg) {
+    big_side *s = (big_side *)arg;
+    static unsigned char buf[CHUNK];
+    while (s->done < (long long)BIG) {
+        long long r = wp_fd_read(s->fd, buf, CHUNK);
+        if (r <= 0 || wp_fd_write(s->fd, buf, (size_t)r) != r) {
+            s->failed = 1;
+            break;
+        }
+        s->done += r;
+    }
+    return 0;
+}
+
+static void sixty_four_mib_both_ways(void) {
+    wp_fd a, b;
+    big_side w, r, e;
+    HANDLE t[3];
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    memset(&w, 0, sizeof w);
+    memset(&r, 0, sizeof r);
+    memset(&e, 0, sizeof e);
+    w.fd = r.fd = &a;
+    e.fd = &b;
+    t[0] = CreateThread(NULL, 0, big_echo, &e, 0, NULL);
+    t[1] = CreateThread(NULL, 0, big_reader, &r, 0, NULL);
+    t[2] = CreateThread(NULL, 0, big_writer, &w, 0, NULL);
+    WPT_EQ(WaitForMultipleObjects(3, t, TRUE, 100000), WAIT_OBJECT_0);
+    CloseHandle(t[0]);
+    CloseHandle(t[1]);
+    CloseHandle(t[2]);
+    WPT_EQ(w.failed + r.failed + e.failed, 0);
+    WPT_EQ(r.done, BIG);
+    WPT_EQ(r.sum, w.sum);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
+/* ---- the fast path ---- */
+
+static void data_waiting_completes_synchronously(void) {
+    wp_fd a, b;
+    char buf[8];
+    LONG before;
+    u_long avail = 0;
+    int i;
+    NEED_IOCP("completion-port mode only: blocking mode has no completions to skip");
+    loop_setup();
+    if (!wp__imports.skip_on_success) WPT_SKIP("a TCP/UDP provider without IFS handles: no skip-on-success");
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    WPT_EQ(wp_fd_write(&a, "12345", 5), 5);
+    for (i = 0; i < 1000 && avail < 5; i++) {
+        ioctlsocket((SOCKET)b.handle, FIONREAD, &avail);
+        if (avail < 5) Sleep(1);
+    }
+    WPT_EQ(avail, 5);
+    before = loop.sync_completions;
+    WPT_EQ(wp_fd_read(&b, buf, sizeof buf), 5);
+    WPT_EQ(loop.sync_completions, before + 1);
+    /* and a read with nothing waiting is no synchronous completion */
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, wp_monotonic_ns() + 30000000));
+    WPT_ERR(wp_fd_read(&b, buf, sizeof buf), WINPOLL_ERR_DEADLINE);
+    WPT_EQ(loop.sync_completions, before + 1);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
+/* ---- deadlines ---- */
+
+static void read_deadline_on_time_then_usable(void) {
+    wp_fd a, b;
+    char buf[8];
+    long long dl, end, r;
+    int round;
+    NEED_IOCP(NO_DEADLINES_YET);
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    for (round = 0; round < 3; round++) {
+        dl = wp_monotonic_ns() + 200000000; /* 200 ms */
+        WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, dl));
+        r = wp_fd_read(&b, buf, sizeof buf);
+        end = wp_monotonic_ns();
+        WPT_ERR(r, WINPOLL_ERR_DEADLINE);
+        WPT_CHECK(wp_is_timeout(r));
+        WPT_CHECK(end >= dl);                 /* never early */
+        WPT_CHECK(end - dl < 100000000);      /* late by less than 100 ms */
+    }
+    /* the socket still works, and nothing was lost */
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, 0));
+    WPT_EQ(wp_fd_write(&a, "after", 5), 5);
+    WPT_EQ(wp_fd_read(&b, buf, sizeof buf), 5);
+    WPT_MEMEQ(buf, "after", 5);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
+static volatile long long pending_result;
+static volatile long long pending_end;
+
+static DWORD WINAPI pending_reader(LPVOID arg) {
+    char buf[8];
+    pending_result = wp_fd_read((wp_fd *)arg, buf, sizeof buf);
+    pending_end = wp_monotonic_ns();
+    return 0;
+}
+
+static void deadline_moved_while_pending(void) {
+    wp_fd a, b;
+    HANDLE t;
+    long long moved_to;
+    NEED_IOCP(NO_DEADLINES_YET);
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    /* brought forward: from 10 s to 100 ms */
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, wp_monotonic_ns() + 10000000000LL));
+    t = CreateThread(NULL, 0, pending_reader, &b, 0, NULL);
+    Sleep(50);
+    moved_to = wp_monotonic_ns() + 100000000;
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, moved_to));
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_ERR(pending_result, WINPOLL_ERR_DEADLINE);
+    WPT_CHECK(pending_end >= moved_to);
+    WPT_CHECK(pending_end - moved_to < 500000000);
+    /* pushed back: from 100 ms to 10 s, and data at 300 ms is read */
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, wp_monotonic_ns() + 100000000));
+    t = CreateThread(NULL, 0, pending_reader, &b, 0, NULL);
+    Sleep(20);
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, wp_monotonic_ns() + 10000000000LL));
+    Sleep(280);
+    WPT_EQ(wp_fd_write(&a, "late", 4), 4);
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_EQ(pending_result, 4);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
+static void past_deadline_fails_at_once_and_loses_nothing(void) {
+    wp_fd a, b;
+    char buf[8];
+    double t0;
+    NEED_IOCP(NO_DEADLINES_YET);
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    WPT_EQ(wp_fd_write(&a, "abc", 3), 3);
+    Sleep(20);
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ | WINPOLL_DEADLINE_WRITE, 1));
+    t0 = wpt_now_ms();
+    WPT_ERR(wp_fd_read(&b, buf, sizeof buf), WINPOLL_ERR_DEADLINE);
+    WPT_ERR(wp_fd_write(&b, "x", 1), WINPOLL_ERR_DEADLINE);
+    WPT_CHECK(wpt_now_ms() - t0 < 50);
+    WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ | WINPOLL_DEADLINE_WRITE, 0));
+    WPT_EQ(wp_fd_read(&b, buf, sizeof buf), 3);
+    WPT_MEMEQ(buf, "abc", 3);
+    WPT_ERR(wp_fd_set_deadline(&b, 4, 0), ERROR_INVALID_PARAMETER);
+    WPT_ERR(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, -1), ERROR_INVALID_PARAMETER);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+    WPT_ERR(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, 0), WINPOLL_ERR_NET_CLOSING);
+}
+
+/* ---- close ---- */
+
+static void close_during_a_pending_read(void) {
+    int round;
+    loop_setup();
+    for (round = 0; round < 10; round++) {
+        wp_fd a, b;
+        HANDLE t;
+        double t0;
+        WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+        pending_result = 12345;
+        t = CreateThread(NULL, 0, pending_reader, &b, 0, NULL);
+        if (round % 2 == 0) Sleep(20);
+        t0 = wpt_now_ms();
+        WPT_OK(wp_fd_close(&b));
+        WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+        WPT_CHECK(wpt_now_ms() - t0 < 1000);
+        CloseHandle(t);
+        WPT_ERR(pending_result, WINPOLL_ERR_NET_CLOSING);
+        WPT_OK(wp_fd_close(&a));
+    }
+}
+
+/* ---- many threads on one loop ---- */
+
+typedef struct pinger {
+    wp_fd *fd;
+    int echo, failed, rounds;
+} pinger;
+
+static DWORD WINAPI ping_thread(LPVOID arg) {
+    pinger *p = (pinger *)arg;
+    int i;
+    char c;
+    for (i = 0; i < p->rounds; i++) {
+        if (p->echo) {
+            if (wp_fd_read(p->fd, &c, 1) != 1 || wp_fd_write(p->fd, &c, 1) != 1) p->failed++;
+        } else {
+            char want = (char)('a' + i % 26);
+            if (wp_fd_write(p->fd, &want, 1) != 1 || wp_fd_read(p->fd, &c, 1) != 1 || c != want) p->failed++;
+        }
+    }
+    return 0;
+}
+
+static void many_threads_wait_on_one_loop(void) {
+    wp_fd fds[16];
+    pinger p[16];
+    HANDLE t[16];
+    int i, failed = 0;
+    loop_setup();
+    for (i = 0; i < 8; i++) WPT_CHECK(tcp_pair(AF_INET, &fds[2 * i], &fds[2 * i + 1]));
+    for (i = 0; i < 16; i++) {
+        p[i].fd = &fds[i];
+        p[i].echo = i % 2;
+        p[i].failed = 0;
+        p[i].rounds = 60;
+        t[i] = CreateThread(NULL, 0, ping_thread, &p[i], 0, NULL);
+    }
+    WPT_EQ(WaitForMultipleObjects(16, t, TRUE, 60000), WAIT_OBJECT_0);
+    for (i = 0; i < 16; i++) {
+        failed += p[i].failed;
+        CloseHandle(t[i]);
+        WPT_OK(wp_fd_close(&fds[i]));
+    }
+    WPT_EQ(failed, 0);
+}
+
+static void attach_errors(void) {
+    wp_fd a, b, f;
+    HANDLE r, w;
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    WPT_ERR(wp_fd_attach(&a, &loop), ERROR_INVALID_PARAMETER); /* twice */
+    WPT_OK(wp_pipe(&r, &w));
+    WPT_OK(wp_fd_init(&f, r, 0));
+    WPT_ERR(wp_fd_attach(&f, &loop), ERROR_INVALID_PARAMETER); /* not a socket */
+    WPT_OK(wp_fd_close(&f));
+    wp_close(w);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+    WPT_ERR(wp_fd_attach(&a, &loop), ERROR_INVALID_PARAMETER);
+}
+
+static const wpt_case cases[] = {
+    WPT_CASE(echo_ipv4),
+    WPT_CASE(echo_ipv6),
+    WPT_CASE(sixty_four_mib_both_ways),
+    WPT_CASE(data_waiting_completes_synchronously),
+    WPT_CASE(read_deadline_on_time_then_usable),
+    WPT_CASE(deadline_moved_while_pending),
+    WPT_CASE(past_deadline_fails_at_once_and_loses_nothing),
+    WPT_CASE(close_during_a_pending_read),
+    WPT_CASE(many_threads_wait_on_one_loop),
+    WPT_CASE(attach_errors),
+};
+
+WPT_MAIN(cases)
