@@ -32,7 +32,7 @@
        >>sockets   socket calls and options
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
-       >>loop      the completion port: attaching FDs, execIO, deadlines
+       >>loop      the completion port: attaching FDs, execIO, deadlines, accept, connect
        >>license   MIT
 
    OPTIONS
@@ -925,6 +925,23 @@ WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop);
    never fire early. Applies to attached FDs in completion-port mode.
    Returns 0, the closing error, or -ERROR_INVALID_PARAMETER. */
 WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns);
+
+/* wp_fd_accept: accepts a connection on a listening socket FD, under its
+   read lock and read deadline (AcceptEx on an attached FD, accept
+   otherwise). The new socket is non-inheritable, initialised into *out as
+   a stream socket FD, and attached to the listener's loop; its addresses
+   go to *local and *peer when not NULL. A connection reset before it could
+   be accepted (ERROR_NETNAME_DELETED, WSAECONNRESET) is skipped and the
+   next one taken, so that a reset never fails the listener (cpython#93821).
+   Returns 0 or the error (the closing error, -WINPOLL_ERR_DEADLINE). */
+WINPOLL_API int wp_fd_accept(wp_fd *listener, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer);
+
+/* wp_fd_connect: connects a stream socket FD, under its write lock and
+   write deadline (ConnectEx on an attached FD, after binding it to the
+   family's wildcard address if it is not bound; connect otherwise).
+   Returns 0 or the error (-WSAECONNREFUSED, -WSAETIMEDOUT, the closing
+   error, -WINPOLL_ERR_DEADLINE). */
+WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr);
 
 #ifdef __cplusplus
 }
@@ -4128,26 +4145,25 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op, volatile LONG64 *deadline) {
     ReleaseSRWLockExclusive(&loop->lock);
 }
 
-/* Go's execIO for a socket read (WSARecv) or write (WSASend) of at most
-   n bytes: submit; a synchronous success in skip mode returns at once;
-   otherwise wait for the packet. */
-static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n) {
+/* Go's execIO: submit an overlapped operation on op (ctx says which);
+   a synchronous success in skip mode returns at once; otherwise wait for
+   the packet, cancelling at the deadline; the result comes from
+   WSAGetOverlappedResult on the socket that owns the OVERLAPPED. submit
+   returns 0 when the call succeeded at once (the bytes in *got), else its
+   Winsock error (WSA_IO_PENDING when it pends). */
+typedef int (*wp__submit_fn)(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got);
+
+static long long wp__exec(wp_fd *fd, int read, wp__submit_fn submit, void *ctx) {
     wp_fd_op *op = read ? &fd->rop : &fd->wop;
     volatile LONG64 *deadline = read ? &fd->rdeadline : &fd->wdeadline;
-    WSABUF wb;
     DWORD got = 0, flags = 0;
-    int r, err;
+    int err;
     long long dl = wp__load64(deadline);
     if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
-    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
-    wb.buf = (char *)buf;
-    wb.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
     memset(&op->ov, 0, sizeof op->ov);
     op->signal = WINPOLL__OP_WAITING;
     op->timed_out = 0;
-    r = read ? WSARecv((SOCKET)fd->handle, &wb, 1, &got, &flags, &op->ov, NULL)
-             : WSASend((SOCKET)fd->handle, &wb, 1, &got, 0, &op->ov, NULL);
-    err = r == 0 ? 0 : WSAGetLastError();
+    err = submit(fd, op, ctx, &got);
     if (fd->skip_on_success && (err == 0 || err == WSAEMSGSIZE)) { /* finished, and no packet comes */
         InterlockedIncrement(&fd->loop->sync_completions);
         return err == 0 ? (long long)got : -WSAEMSGSIZE;
@@ -4165,6 +4181,133 @@ static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n) {
         return wp__fd_result(fd, -(long long)err);
     }
     return (long long)got; /* done, even if a cancel came too late */
+}
+
+typedef struct wp__rw_ctx {
+    WSABUF buf;
+} wp__rw_ctx;
+
+static int wp__submit_recv(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    DWORD flags = 0;
+    return WSARecv((SOCKET)fd->handle, &((wp__rw_ctx *)ctx)->buf, 1, got, &flags, &op->ov, NULL) == 0
+               ? 0 : WSAGetLastError();
+}
+
+static int wp__submit_send(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    return WSASend((SOCKET)fd->handle, &((wp__rw_ctx *)ctx)->buf, 1, got, 0, &op->ov, NULL) == 0
+               ? 0 : WSAGetLastError();
+}
+
+/* A socket read (WSARecv) or write (WSASend) of at most n bytes. */
+static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n) {
+    wp__rw_ctx c;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    c.buf.buf = (char *)buf;
+    c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
+    return wp__exec(fd, read, read ? wp__submit_recv : wp__submit_send, &c);
+}
+
+#define WINPOLL__ADDR_ROOM ((DWORD)sizeof(SOCKADDR_STORAGE) + 16) /* AcceptEx wants 16 bytes more */
+
+typedef struct wp__accept_ctx {
+    SOCKET s;
+    char addrs[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+} wp__accept_ctx;
+
+static int wp__submit_accept(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__accept_ctx *c = (wp__accept_ctx *)ctx;
+    return wp__imports.AcceptEx((SOCKET)fd->handle, c->s, c->addrs, 0, WINPOLL__ADDR_ROOM, WINPOLL__ADDR_ROOM, got,
+                                &op->ov)
+               ? 0 : WSAGetLastError();
+}
+
+WINPOLL_API int wp_fd_accept(wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer) {
+    wp__accept_ctx c;
+    wp_sockaddr self;
+    int r;
+    if (l == NULL || out == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_rwlock(l, 1);
+    if (r < 0) return r;
+    c.s = INVALID_SOCKET;
+    if (!wp__fd_on_port(l)) {
+        r = (int)wp__fd_result(l, wp_accept((SOCKET)l->handle, &c.s, peer));
+        if (r == 0 && local != NULL) wp_getsockname(c.s, local);
+    } else if (wp__imports.AcceptEx == NULL || wp__imports.GetAcceptExSockaddrs == NULL) {
+        r = -WSAEOPNOTSUPP;
+    } else if ((r = wp_getsockname((SOCKET)l->handle, &self)) == 0) {
+        for (;;) {
+            long long x;
+            SOCKADDR *lp, *rp;
+            int llen, rlen;
+            r = wp_socket(self.family, SOCK_STREAM, 0, &c.s);
+            if (r < 0) break;
+            x = wp__exec(l, 1, wp__submit_accept, &c);
+            if (x < 0) {
+                closesocket(c.s);
+                c.s = INVALID_SOCKET;
+                if (x == -ERROR_NETNAME_DELETED || x == -WSAECONNRESET) continue; /* the next one */
+                r = (int)x;
+                break;
+            }
+            if (setsockopt(c.s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, (const char *)&l->handle,
+                           (int)sizeof(SOCKET)) != 0) {
+                r = wp__wsa_error();
+                closesocket(c.s);
+                c.s = INVALID_SOCKET;
+                break;
+            }
+            wp__imports.GetAcceptExSockaddrs(c.addrs, 0, WINPOLL__ADDR_ROOM, WINPOLL__ADDR_ROOM, &lp, &llen, &rp,
+                                             &rlen);
+            if (local != NULL) wp_sockaddr_from_raw(local, lp, llen);
+            if (peer != NULL) wp_sockaddr_from_raw(peer, rp, rlen);
+            break;
+        }
+    }
+    if (r == 0) {
+        wp_fd_init(out, (HANDLE)c.s, WINPOLL_KIND_STREAM_SOCKET);
+        if (l->loop != NULL && (r = wp_fd_attach(out, l->loop)) != 0) wp_fd_close(out);
+    }
+    wp__fd_leave(l, 1);
+    return r;
+}
+
+typedef struct wp__connect_ctx {
+    SOCKADDR_STORAGE ss;
+    int len;
+} wp__connect_ctx;
+
+static int wp__submit_connect(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__connect_ctx *c = (wp__connect_ctx *)ctx;
+    return wp__imports.ConnectEx((SOCKET)fd->handle, (SOCKADDR *)&c->ss, c->len, NULL, 0, got, &op->ov)
+               ? 0 : WSAGetLastError();
+}
+
+WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr) {
+    wp__connect_ctx c;
+    wp_sockaddr bound;
+    int r;
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp_sockaddr_to_raw(addr, &c.ss, &c.len);
+    if (r < 0) return r;
+    r = wp__fdmu_rwlock(fd, 0);
+    if (r < 0) return r;
+    if (!wp__fd_on_port(fd) || addr->family == AF_UNIX || wp__imports.ConnectEx == NULL) {
+        r = (int)wp__fd_result(fd, wp_connect((SOCKET)fd->handle, addr));
+    } else {
+        if (wp_getsockname((SOCKET)fd->handle, &bound) != 0) { /* ConnectEx wants a bound socket */
+            memset(&bound, 0, sizeof bound);
+            bound.family = addr->family;
+            r = wp_bind((SOCKET)fd->handle, &bound);
+        }
+        if (r == 0) {
+            long long x = wp__exec(fd, 0, wp__submit_connect, &c);
+            r = x < 0 ? (int)x : 0;
+        }
+        if (r == 0 && setsockopt((SOCKET)fd->handle, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, NULL, 0) != 0)
+            r = wp__wsa_error();
+    }
+    wp__fd_leave(fd, 2);
+    return r;
 }
 
 #ifdef __cplusplus
@@ -4235,6 +4378,7 @@ static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n) {
 #undef WINPOLL__OP_RECHECK
 #undef WINPOLL__SIO_UDP_CONNRESET
 #undef WINPOLL__SIO_UDP_NETRESET
+#undef WINPOLL__ADDR_ROOM
 
 #endif /* WINPOLL_IMPLEMENTATION */
 

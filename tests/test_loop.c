@@ -346,6 +346,135 @@ static void many_threads_wait_on_one_loop(void) {
     WPT_EQ(failed, 0);
 }
 
+
+/* ---- accept and connect ---- */
+
+/* A listening FD on loopback, attached to the loop. */
+static int listener(int family, wp_fd *l, wp_sockaddr *bound) {
+    SOCKET s;
+    wp_sockaddr lo;
+    if (wp_socket(family, SOCK_STREAM, IPPROTO_TCP, &s) != 0) return 0;
+    wp_ip_parse(&lo, family == AF_INET ? "127.0.0.1" : "::1");
+    if (wp_bind(s, &lo) != 0 || wp_listen(s, 256) != 0 || wp_getsockname(s, bound) != 0) return 0;
+    return wp_fd_init(l, (HANDLE)s, 0) == 0 && wp_fd_attach(l, &loop) == 0;
+}
+
+/* A new, attached, unconnected TCP FD. */
+static int client_fd(int family, wp_fd *c) {
+    SOCKET s;
+    if (wp_socket(family, SOCK_STREAM, IPPROTO_TCP, &s) != 0) return 0;
+    return wp_fd_init(c, (HANDLE)s, 0) == 0 && wp_fd_attach(c, &loop) == 0;
+}
+
+static struct {
+    wp_fd *l, got;
+    wp_sockaddr local, peer;
+    volatile long long result;
+} acceptor;
+
+static DWORD WINAPI accept_thread(LPVOID arg) {
+    (void)arg;
+    acceptor.result = wp_fd_accept(acceptor.l, &acceptor.got, &acceptor.local, &acceptor.peer);
+    return 0;
+}
+
+static void accept_and_connect(int family) {
+    wp_fd l, c;
+    wp_sockaddr bound, cname, cpeer;
+    HANDLE t;
+    char buf[8];
+    loop_setup();
+    WPT_CHECK(listener(family, &l, &bound));
+    acceptor.l = &l;
+    acceptor.result = 12345;
+    t = CreateThread(NULL, 0, accept_thread, NULL, 0, NULL);
+    WPT_CHECK(client_fd(family, &c));
+    WPT_OK(wp_fd_connect(&c, &bound));
+    WPT_EQ(WaitForSingleObject(t, 10000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_OK(acceptor.result);
+    WPT_OK(wp_getsockname((SOCKET)c.handle, &cname));
+    WPT_OK(wp_getpeername((SOCKET)c.handle, &cpeer));
+    WPT_MEMEQ(&acceptor.peer, &cname, sizeof cname);
+    WPT_MEMEQ(&acceptor.local, &cpeer, sizeof cpeer);
+    WPT_EQ(acceptor.got.kind, WINPOLL_KIND_STREAM_SOCKET);
+    WPT_EQ(wp_fd_write(&c, "over", 4), 4);
+    WPT_EQ(wp_fd_read(&acceptor.got, buf, sizeof buf), 4);
+    WPT_EQ(wp_fd_write(&acceptor.got, "back", 4), 4);
+    WPT_EQ(wp_fd_read(&c, buf, sizeof buf), 4);
+    WPT_MEMEQ(buf, "back", 4);
+    WPT_OK(wp_fd_close(&acceptor.got));
+    WPT_OK(wp_fd_close(&c));
+    WPT_OK(wp_fd_close(&l));
+}
+
+static void accept_and_connect_ipv4(void) { accept_and_connect(AF_INET); }
+static void accept_and_connect_ipv6(void) { accept_and_connect(AF_INET6); }
+
+static void accept_200_connections(void) {
+    wp_fd l;
+    wp_sockaddr bound;
+    int i;
+    loop_setup();
+    WPT_CHECK(listener(AF_INET, &l, &bound));
+    for (i = 0; i < 200; i++) {
+        wp_fd c, s;
+        char b = 0;
+        WPT_CHECK(client_fd(AF_INET, &c));
+        WPT_OK(wp_fd_connect(&c, &bound));
+        WPT_OK(wp_fd_accept(&l, &s, NULL, NULL));
+        WPT_EQ(wp_fd_write(&c, "!", 1), 1);
+        WPT_EQ(wp_fd_read(&s, &b, 1), 1);
+        WPT_EQ(b, '!');
+        WPT_OK(wp_fd_close(&c));
+        WPT_OK(wp_fd_close(&s));
+    }
+    WPT_OK(wp_fd_close(&l));
+}
+
+static void accept_deadline_and_close_during_accept(void) {
+    wp_fd l, s;
+    wp_sockaddr bound;
+    HANDLE t;
+    double t0;
+    loop_setup();
+    WPT_CHECK(listener(AF_INET, &l, &bound));
+    if (wp_mode() == WINPOLL_MODE_IOCP) {
+        long long dl = wp_monotonic_ns() + 100000000;
+        WPT_OK(wp_fd_set_deadline(&l, WINPOLL_DEADLINE_READ, dl));
+        WPT_ERR(wp_fd_accept(&l, &s, NULL, NULL), WINPOLL_ERR_DEADLINE);
+        WPT_CHECK(wp_monotonic_ns() >= dl);
+        WPT_OK(wp_fd_set_deadline(&l, WINPOLL_DEADLINE_READ, 0));
+    }
+    acceptor.l = &l;
+    acceptor.result = 12345;
+    t = CreateThread(NULL, 0, accept_thread, NULL, 0, NULL);
+    Sleep(30);
+    t0 = wpt_now_ms();
+    WPT_OK(wp_fd_close(&l));
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    WPT_CHECK(wpt_now_ms() - t0 < 1000);
+    CloseHandle(t);
+    WPT_ERR(acceptor.result, WINPOLL_ERR_NET_CLOSING);
+}
+
+static void connect_refused_and_deadline(void) {
+    wp_fd l, c;
+    wp_sockaddr bound;
+    loop_setup();
+    WPT_CHECK(listener(AF_INET, &l, &bound));
+    WPT_OK(wp_fd_close(&l)); /* nothing listens there now */
+    WPT_CHECK(client_fd(AF_INET, &c));
+    WPT_ERR(wp_fd_connect(&c, &bound), WSAECONNREFUSED);
+    WPT_OK(wp_fd_close(&c));
+    if (wp_mode() == WINPOLL_MODE_IOCP) {
+        WPT_CHECK(client_fd(AF_INET, &c));
+        WPT_OK(wp_fd_set_deadline(&c, WINPOLL_DEADLINE_WRITE, 1));
+        WPT_ERR(wp_fd_connect(&c, &bound), WINPOLL_ERR_DEADLINE);
+        WPT_OK(wp_fd_close(&c));
+    }
+}
+
 static void attach_errors(void) {
     wp_fd a, b, f;
     HANDLE r, w;
@@ -373,6 +502,11 @@ static const wpt_case cases[] = {
     WPT_CASE(close_during_a_pending_read),
     WPT_CASE(many_threads_wait_on_one_loop),
     WPT_CASE(attach_errors),
+    WPT_CASE(accept_and_connect_ipv4),
+    WPT_CASE(accept_and_connect_ipv6),
+    WPT_CASE(accept_200_connections),
+    WPT_CASE(accept_deadline_and_close_during_accept),
+    WPT_CASE(connect_refused_and_deadline),
 };
 
 WPT_MAIN(cases)
