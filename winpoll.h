@@ -32,7 +32,8 @@
        >>sockets   socket calls and options
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
-       >>loop      the completion port: attaching FDs, execIO, deadlines, accept, connect
+       >>loop      the completion port: attaching FDs, execIO, deadlines, accept, connect,
+                   datagrams with addresses, gather writes
        >>license   MIT
 
    OPTIONS
@@ -942,6 +943,31 @@ WINPOLL_API int wp_fd_accept(wp_fd *listener, wp_fd *out, wp_sockaddr *local, wp
    Returns 0 or the error (-WSAECONNREFUSED, -WSAETIMEDOUT, the closing
    error, -WINPOLL_ERR_DEADLINE). */
 WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr);
+
+/* wp_fd_readfrom: reads one datagram and its sender's address (WSARecvFrom
+   on an attached FD, recvfrom otherwise), under the read lock and read
+   deadline. Returns the bytes in buf. A datagram longer than n fills buf,
+   and *truncated (when not NULL) says so: 1, else 0 (the rest of it is
+   gone, as always on Windows). from may be NULL. Errors as wp_fd_read's. */
+WINPOLL_API long long wp_fd_readfrom(wp_fd *fd, void *buf, size_t n, wp_sockaddr *from, int *truncated);
+
+/* wp_fd_writeto: sends one datagram of n bytes to *to (WSASendTo or
+   sendto), under the write lock and write deadline. Returns n, or the error
+   (-WSAEMSGSIZE when it is larger than the protocol allows). */
+WINPOLL_API long long wp_fd_writeto(wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to);
+
+/* A buffer of a gather write. */
+typedef struct wp_iovec {
+    const void *base;
+    size_t len;
+} wp_iovec;
+
+/* wp_fd_writev: writes count buffers in order, all of them, under the
+   write lock (WSASend with many buffers on sockets, each split at 1 GiB,
+   what was sent consumed buffer by buffer as Go's consume does; one write
+   after another on other FDs). Returns the bytes written in all; an error
+   after some bytes returns that count, as wp_fd_write. */
+WINPOLL_API long long wp_fd_writev(wp_fd *fd, const wp_iovec *iov, int count);
 
 #ifdef __cplusplus
 }
@@ -4310,6 +4336,140 @@ WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr) {
     return r;
 }
 
+typedef struct wp__dgram_ctx {
+    WSABUF buf;
+    SOCKADDR_STORAGE ss; /* lives until the operation is done: the waiting thread's stack */
+    int len;
+} wp__dgram_ctx;
+
+static int wp__submit_recvfrom(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__dgram_ctx *c = (wp__dgram_ctx *)ctx;
+    DWORD flags = 0;
+    return WSARecvFrom((SOCKET)fd->handle, &c->buf, 1, got, &flags, (SOCKADDR *)&c->ss, &c->len, &op->ov, NULL) == 0
+               ? 0 : WSAGetLastError();
+}
+
+static int wp__submit_sendto(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__dgram_ctx *c = (wp__dgram_ctx *)ctx;
+    return WSASendTo((SOCKET)fd->handle, &c->buf, 1, got, 0, (SOCKADDR *)&c->ss, c->len, &op->ov, NULL) == 0
+               ? 0 : WSAGetLastError();
+}
+
+WINPOLL_API long long wp_fd_readfrom(wp_fd *fd, void *buf, size_t n, wp_sockaddr *from, int *truncated) {
+    wp__dgram_ctx c;
+    long long r;
+    if (truncated != NULL) *truncated = 0;
+    if (fd == NULL || (buf == NULL && n > 0)) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_rwlock(fd, 1);
+    if (r < 0) return r;
+    c.buf.buf = (char *)buf;
+    c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
+    c.len = (int)sizeof c.ss;
+    if (wp__fd_on_port(fd)) {
+        r = wp__exec(fd, 1, wp__submit_recvfrom, &c);
+        if ((r >= 0 || r == -WSAEMSGSIZE) && from != NULL && wp_sockaddr_from_raw(from, (SOCKADDR *)&c.ss, c.len) != 0)
+            memset(from, 0, sizeof *from);
+    } else {
+        r = wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, c.buf.len, 0, from));
+    }
+    if (r == -WSAEMSGSIZE) { /* the buffer is full; the rest of the datagram is gone */
+        r = (long long)c.buf.len;
+        if (truncated != NULL) *truncated = 1;
+    }
+    wp__fd_leave(fd, 1);
+    return r;
+}
+
+WINPOLL_API long long wp_fd_writeto(wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to) {
+    wp__dgram_ctx c;
+    long long r;
+    if (fd == NULL || to == NULL || (buf == NULL && n > 0)) return -ERROR_INVALID_PARAMETER;
+    if (n > 0x7FFFFFFF) return -WSAEMSGSIZE;
+    r = wp_sockaddr_to_raw(to, &c.ss, &c.len);
+    if (r < 0) return r;
+    r = wp__fdmu_rwlock(fd, 0);
+    if (r < 0) return r;
+    c.buf.buf = (char *)(ULONG_PTR)buf;
+    c.buf.len = (ULONG)n;
+    if (wp__fd_on_port(fd)) r = wp__exec(fd, 0, wp__submit_sendto, &c);
+    else r = wp__fd_result(fd, wp_sendto((SOCKET)fd->handle, buf, n, 0, to));
+    wp__fd_leave(fd, 2);
+    return r;
+}
+
+#define WINPOLL__IOV_BATCH 64 /* WSABUFs per WSASend */
+
+typedef struct wp__gather_ctx {
+    WSABUF bufs[WINPOLL__IOV_BATCH];
+    DWORD count;
+} wp__gather_ctx;
+
+static int wp__submit_gather(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__gather_ctx *c = (wp__gather_ctx *)ctx;
+    return WSASend((SOCKET)fd->handle, c->bufs, c->count, got, 0, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+}
+
+WINPOLL_API long long wp_fd_writev(wp_fd *fd, const wp_iovec *iov, int count) {
+    long long r, total = 0;
+    int i = 0;
+    size_t at = 0; /* bytes of iov[i] already written */
+    if (fd == NULL || count < 0 || (iov == NULL && count > 0)) return -ERROR_INVALID_PARAMETER;
+    for (i = 0; i < count; i++)
+        if (iov[i].base == NULL && iov[i].len > 0) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_rwlock(fd, 0);
+    if (r < 0) return r;
+    i = 0;
+    while (r >= 0) {
+        while (i < count && at == iov[i].len) { /* consume finished buffers */
+            i++;
+            at = 0;
+        }
+        if (i == count) break;
+        if (wp__fd_is_socket(fd)) {
+            wp__gather_ctx c;
+            int k = i;
+            size_t kat = at, batch = 0;
+            c.count = 0;
+            while (k < count && c.count < WINPOLL__IOV_BATCH && batch < WINPOLL__MAX_RW) {
+                size_t left = iov[k].len - kat, take = left;
+                if (take > WINPOLL__MAX_RW - batch) take = WINPOLL__MAX_RW - batch; /* split at 1 GiB */
+                if (take > 0) {
+                    c.bufs[c.count].buf = (char *)(ULONG_PTR)iov[k].base + kat;
+                    c.bufs[c.count].len = (ULONG)take;
+                    c.count++;
+                    batch += take;
+                }
+                if (take < left) break;
+                k++;
+                kat = 0;
+            }
+            if (wp__fd_on_port(fd)) {
+                r = wp__exec(fd, 0, wp__submit_gather, &c);
+            } else {
+                DWORD sent = 0;
+                r = WSASend((SOCKET)fd->handle, c.bufs, c.count, &sent, 0, NULL, NULL) == 0
+                        ? (long long)sent : wp__fd_result(fd, wp__wsa_error());
+            }
+        } else {
+            r = wp__fd_write_all(fd, (const char *)iov[i].base + at, iov[i].len - at, -1);
+        }
+        if (r < 0) break;
+        if (r == 0) break; /* nothing taken: a short write, not a loop */
+        total += r;
+        while (r > 0) { /* Go's consume: what was sent, buffer by buffer */
+            size_t step = (size_t)r < iov[i].len - at ? (size_t)r : iov[i].len - at;
+            at += step;
+            r -= (long long)step;
+            if (at == iov[i].len && r > 0) {
+                i++;
+                at = 0;
+            }
+        }
+    }
+    wp__fd_leave(fd, 2);
+    return total > 0 || r >= 0 ? total : r;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -4379,6 +4539,7 @@ WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr) {
 #undef WINPOLL__SIO_UDP_CONNRESET
 #undef WINPOLL__SIO_UDP_NETRESET
 #undef WINPOLL__ADDR_ROOM
+#undef WINPOLL__IOV_BATCH
 
 #endif /* WINPOLL_IMPLEMENTATION */
 

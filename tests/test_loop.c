@@ -475,6 +475,80 @@ static void connect_refused_and_deadline(void) {
     }
 }
 
+
+/* ---- datagrams and gather writes ---- */
+
+static void datagrams_on(int family) {
+    SOCKET sa, sb;
+    wp_fd a, b;
+    wp_sockaddr la, lb, from;
+    char buf[32];
+    int trunc = -1;
+    loop_setup();
+    WPT_OK(wp_ip_parse(&la, family == AF_INET ? "127.0.0.1" : "::1"));
+    lb = la;
+    WPT_OK(wp_socket(family, SOCK_DGRAM, IPPROTO_UDP, &sa));
+    WPT_OK(wp_socket(family, SOCK_DGRAM, IPPROTO_UDP, &sb));
+    WPT_OK(wp_bind(sa, &la));
+    WPT_OK(wp_bind(sb, &lb));
+    WPT_OK(wp_getsockname(sa, &la));
+    WPT_OK(wp_getsockname(sb, &lb));
+    WPT_OK(wp_fd_init(&a, (HANDLE)sa, 0));
+    WPT_OK(wp_fd_init(&b, (HANDLE)sb, 0));
+    WPT_OK(wp_fd_attach(&a, &loop));
+    WPT_OK(wp_fd_attach(&b, &loop));
+    WPT_EQ(wp_fd_writeto(&a, "datagram", 8, &lb), 8);
+    WPT_EQ(wp_fd_readfrom(&b, buf, sizeof buf, &from, &trunc), 8);
+    WPT_EQ(trunc, 0);
+    WPT_MEMEQ(buf, "datagram", 8);
+    WPT_MEMEQ(&from, &la, sizeof la);
+    WPT_EQ(wp_fd_writeto(&a, "", 0, &lb), 0); /* a zero-byte datagram */
+    WPT_EQ(wp_fd_readfrom(&b, buf, sizeof buf, NULL, &trunc), 0);
+    /* too long for the buffer: its first bytes, and the flag */
+    WPT_EQ(wp_fd_writeto(&a, "0123456789abcdef", 16, &lb), 16);
+    WPT_EQ(wp_fd_readfrom(&b, buf, 10, &from, &trunc), 10);
+    WPT_EQ(trunc, 1);
+    WPT_MEMEQ(buf, "0123456789", 10);
+    WPT_MEMEQ(&from, &la, sizeof la);
+    /* and the next datagram is whole */
+    WPT_EQ(wp_fd_writeto(&b, "reply", 5, &la), 5);
+    WPT_EQ(wp_fd_readfrom(&a, buf, sizeof buf, &from, &trunc), 5);
+    WPT_EQ(trunc, 0);
+    WPT_MEMEQ(&from, &lb, sizeof lb);
+    WPT_ERR(wp_fd_writeto(&a, "x", 1, NULL), ERROR_INVALID_PARAMETER);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
+static void datagrams_ipv4(void) { datagrams_on(AF_INET); }
+static void datagrams_ipv6(void) { datagrams_on(AF_INET6); }
+
+static void writev_over_many_buffers(void) {
+    static unsigned char data[60000], back[60000];
+    wp_iovec iov[100];
+    wp_fd a, b;
+    size_t i, at = 0;
+    long long got = 0, r;
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    for (i = 0; i < sizeof data; i++) data[i] = (unsigned char)(i * 31 + i / 7);
+    for (i = 0; i < 100; i++) { /* sizes 0 to 999, some empty */
+        size_t len = (i * 37) % 1000;
+        if (i % 10 == 3) len = 0;
+        iov[i].base = data + at;
+        iov[i].len = len;
+        at += len;
+    }
+    WPT_EQ(wp_fd_writev(&a, iov, 100), at);
+    while (got < (long long)at && (r = wp_fd_read(&b, back + got, at - (size_t)got)) > 0) got += r;
+    WPT_EQ(got, at);
+    WPT_MEMEQ(back, data, at);
+    WPT_EQ(wp_fd_writev(&a, iov, 0), 0);
+    WPT_ERR(wp_fd_writev(&a, NULL, 1), ERROR_INVALID_PARAMETER);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
 static void attach_errors(void) {
     wp_fd a, b, f;
     HANDLE r, w;
@@ -507,6 +581,9 @@ static const wpt_case cases[] = {
     WPT_CASE(accept_200_connections),
     WPT_CASE(accept_deadline_and_close_during_accept),
     WPT_CASE(connect_refused_and_deadline),
+    WPT_CASE(datagrams_ipv4),
+    WPT_CASE(datagrams_ipv6),
+    WPT_CASE(writev_over_many_buffers),
 };
 
 WPT_MAIN(cases)
