@@ -33,7 +33,7 @@
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
        >>loop      the completion port: attaching FDs, execIO, deadlines, accept, connect,
-                   datagrams with addresses, gather writes
+                   datagrams with addresses, gather writes, messages with control data
        >>license   MIT
 
    OPTIONS
@@ -968,6 +968,24 @@ typedef struct wp_iovec {
    after another on other FDs). Returns the bytes written in all; an error
    after some bytes returns that count, as wp_fd_write. */
 WINPOLL_API long long wp_fd_writev(wp_fd *fd, const wp_iovec *iov, int count);
+
+/* wp_fd_readmsg: reads one message with its control data (WSARecvMsg),
+   for IP_PKTINFO, IPV6_PKTINFO and the like, under the read lock and read
+   deadline. *control_len holds the size of control on the way in and the
+   bytes of control data received on the way out (walk them with
+   WSA_CMSG_FIRSTHDR and WSA_CMSG_NXTHDR); from may be NULL; *flags gets
+   the message flags: MSG_CTRUNC when the control data did not fit, and
+   MSG_TRUNC when the datagram did not (Windows reports the latter only as
+   an error; winpoll.h turns it into the flag and returns the bytes in
+   buf). Returns the bytes in buf, or the error. */
+WINPOLL_API long long wp_fd_readmsg(wp_fd *fd, void *buf, size_t n, void *control, size_t *control_len,
+                                    wp_sockaddr *from, int *flags);
+
+/* wp_fd_writemsg: sends one message with control data (WSASendMsg) to *to
+   (NULL: the connected peer), under the write lock and write deadline.
+   Returns the bytes sent, or the error. */
+WINPOLL_API long long wp_fd_writemsg(wp_fd *fd, const void *buf, size_t n, const void *control, size_t control_len,
+                                     const wp_sockaddr *to);
 
 #ifdef __cplusplus
 }
@@ -4468,6 +4486,95 @@ WINPOLL_API long long wp_fd_writev(wp_fd *fd, const wp_iovec *iov, int count) {
     }
     wp__fd_leave(fd, 2);
     return total > 0 || r >= 0 ? total : r;
+}
+
+typedef struct wp__msg_ctx {
+    WSAMSG msg; /* the kernel updates it at completion: the waiting thread's frame */
+    WSABUF buf;
+    SOCKADDR_STORAGE ss;
+} wp__msg_ctx;
+
+static int wp__submit_recvmsg(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__msg_ctx *c = (wp__msg_ctx *)ctx;
+    return wp__imports.WSARecvMsg((SOCKET)fd->handle, &c->msg, got, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+}
+
+static int wp__submit_sendmsg(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__msg_ctx *c = (wp__msg_ctx *)ctx;
+    return wp__imports.WSASendMsg((SOCKET)fd->handle, &c->msg, 0, got, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+}
+
+WINPOLL_API long long wp_fd_readmsg(wp_fd *fd, void *buf, size_t n, void *control, size_t *control_len,
+                                    wp_sockaddr *from, int *flags) {
+    wp__msg_ctx c;
+    long long r;
+    if (flags != NULL) *flags = 0;
+    if (fd == NULL || (buf == NULL && n > 0) || (control_len != NULL && *control_len > 0 && control == NULL) ||
+        (control_len != NULL && *control_len > 0x7FFFFFFF))
+        return -ERROR_INVALID_PARAMETER;
+    if (wp__imports.WSARecvMsg == NULL) return -WSAEOPNOTSUPP;
+    r = wp__fdmu_rwlock(fd, 1);
+    if (r < 0) return r;
+    memset(&c, 0, sizeof c);
+    c.buf.buf = (char *)buf;
+    c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
+    c.msg.name = (SOCKADDR *)&c.ss;
+    c.msg.namelen = (int)sizeof c.ss;
+    c.msg.lpBuffers = &c.buf;
+    c.msg.dwBufferCount = 1;
+    c.msg.Control.buf = (char *)control;
+    c.msg.Control.len = control_len != NULL ? (ULONG)*control_len : 0;
+    if (wp__fd_on_port(fd)) {
+        r = wp__exec(fd, 1, wp__submit_recvmsg, &c);
+    } else {
+        DWORD got = 0;
+        r = wp__imports.WSARecvMsg((SOCKET)fd->handle, &c.msg, &got, NULL, NULL) == 0
+                ? (long long)got : wp__fd_result(fd, wp__wsa_error());
+    }
+    if (r == -WSAEMSGSIZE) { /* the buffer is full; say so as a flag */
+        r = (long long)c.buf.len;
+        c.msg.dwFlags |= MSG_TRUNC;
+    }
+    if (r >= 0) {
+        if (control_len != NULL) *control_len = c.msg.Control.len;
+        if (flags != NULL) *flags = (int)c.msg.dwFlags;
+        if (from != NULL && wp_sockaddr_from_raw(from, (SOCKADDR *)&c.ss, c.msg.namelen) != 0)
+            memset(from, 0, sizeof *from);
+    }
+    wp__fd_leave(fd, 1);
+    return r;
+}
+
+WINPOLL_API long long wp_fd_writemsg(wp_fd *fd, const void *buf, size_t n, const void *control, size_t control_len,
+                                     const wp_sockaddr *to) {
+    wp__msg_ctx c;
+    long long r;
+    int len = 0;
+    if (fd == NULL || (buf == NULL && n > 0) || (control == NULL && control_len > 0) || control_len > 0x7FFFFFFF)
+        return -ERROR_INVALID_PARAMETER;
+    if (n > 0x7FFFFFFF) return -WSAEMSGSIZE;
+    if (wp__imports.WSASendMsg == NULL) return -WSAEOPNOTSUPP;
+    memset(&c, 0, sizeof c);
+    if (to != NULL && (r = wp_sockaddr_to_raw(to, &c.ss, &len)) < 0) return r;
+    r = wp__fdmu_rwlock(fd, 0);
+    if (r < 0) return r;
+    c.buf.buf = (char *)(ULONG_PTR)buf;
+    c.buf.len = (ULONG)n;
+    c.msg.name = to != NULL ? (SOCKADDR *)&c.ss : NULL;
+    c.msg.namelen = len;
+    c.msg.lpBuffers = &c.buf;
+    c.msg.dwBufferCount = 1;
+    c.msg.Control.buf = (char *)(ULONG_PTR)control;
+    c.msg.Control.len = (ULONG)control_len;
+    if (wp__fd_on_port(fd)) {
+        r = wp__exec(fd, 0, wp__submit_sendmsg, &c);
+    } else {
+        DWORD sent = 0;
+        r = wp__imports.WSASendMsg((SOCKET)fd->handle, &c.msg, 0, &sent, NULL, NULL) == 0
+                ? (long long)sent : wp__fd_result(fd, wp__wsa_error());
+    }
+    wp__fd_leave(fd, 2);
+    return r;
 }
 
 #ifdef __cplusplus

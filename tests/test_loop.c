@@ -549,6 +549,96 @@ static void writev_over_many_buffers(void) {
     WPT_OK(wp_fd_close(&b));
 }
 
+
+/* ---- messages ---- */
+
+static void readmsg_with_pktinfo(int family) {
+    SOCKET sa, sb;
+    wp_fd a, b;
+    wp_sockaddr la, lb, from;
+    char buf[32], control[128];
+    size_t clen = sizeof control;
+    int flags = -1, found = 0;
+    WSAMSG m;
+    WSACMSGHDR *h;
+    loop_setup();
+    WPT_OK(wp_ip_parse(&la, family == AF_INET ? "127.0.0.1" : "::1"));
+    lb = la;
+    WPT_OK(wp_socket(family, SOCK_DGRAM, IPPROTO_UDP, &sa));
+    WPT_OK(wp_socket(family, SOCK_DGRAM, IPPROTO_UDP, &sb));
+    WPT_OK(wp_bind(sa, &la));
+    WPT_OK(wp_bind(sb, &lb));
+    WPT_OK(wp_getsockname(sa, &la));
+    WPT_OK(wp_getsockname(sb, &lb));
+    if (family == AF_INET) WPT_OK(wp_setsockopt_int(sb, IPPROTO_IP, IP_PKTINFO, 1));
+    else WPT_OK(wp_setsockopt_int(sb, IPPROTO_IPV6, IPV6_PKTINFO, 1));
+    WPT_OK(wp_fd_init(&a, (HANDLE)sa, 0));
+    WPT_OK(wp_fd_init(&b, (HANDLE)sb, 0));
+    WPT_OK(wp_fd_attach(&a, &loop));
+    WPT_OK(wp_fd_attach(&b, &loop));
+    WPT_EQ(wp_fd_writemsg(&a, "with info", 9, NULL, 0, &lb), 9);
+    WPT_EQ(wp_fd_readmsg(&b, buf, sizeof buf, control, &clen, &from, &flags), 9);
+    WPT_MEMEQ(buf, "with info", 9);
+    WPT_MEMEQ(&from, &la, sizeof la);
+    WPT_EQ(flags & (MSG_TRUNC | MSG_CTRUNC), 0);
+    WPT_CHECK(clen > 0 && clen <= sizeof control);
+    memset(&m, 0, sizeof m);
+    m.Control.buf = control;
+    m.Control.len = (ULONG)clen;
+    for (h = WSA_CMSG_FIRSTHDR(&m); h != NULL; h = WSA_CMSG_NXTHDR(&m, h)) {
+        if (family == AF_INET && h->cmsg_level == IPPROTO_IP && h->cmsg_type == IP_PKTINFO) {
+            IN_PKTINFO pi;
+            memcpy(&pi, WSA_CMSG_DATA(h), sizeof pi);
+            WPT_MEMEQ(&pi.ipi_addr, lb.addr, 4); /* the address it came in on */
+            found = 1;
+        }
+        if (family == AF_INET6 && h->cmsg_level == IPPROTO_IPV6 && h->cmsg_type == IPV6_PKTINFO) {
+            IN6_PKTINFO pi;
+            memcpy(&pi, WSA_CMSG_DATA(h), sizeof pi);
+            WPT_MEMEQ(&pi.ipi6_addr, lb.addr, 16);
+            found = 1;
+        }
+    }
+    WPT_CHECK(found);
+    /* a datagram longer than the buffer: its bytes and MSG_TRUNC */
+    WPT_EQ(wp_fd_writemsg(&a, "0123456789abcdef", 16, NULL, 0, &lb), 16);
+    clen = sizeof control;
+    WPT_EQ(wp_fd_readmsg(&b, buf, 10, control, &clen, NULL, &flags), 10);
+    WPT_CHECK(flags & MSG_TRUNC);
+    WPT_MEMEQ(buf, "0123456789", 10);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
+static void readmsg_ipv4_pktinfo(void) { readmsg_with_pktinfo(AF_INET); }
+static void readmsg_ipv6_pktinfo(void) { readmsg_with_pktinfo(AF_INET6); }
+
+/* Packets the library did not issue (a NULL OVERLAPPED, a foreign key)
+   are passed over while a read waits (go.dev/issue/58870). */
+static void foreign_packets_are_ignored(void) {
+    wp_fd a, b;
+    HANDLE t;
+    OVERLAPPED stranger;
+    NEED_IOCP("completion-port mode only: blocking mode has no port");
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    memset(&stranger, 0, sizeof stranger);
+    pending_result = 12345;
+    t = CreateThread(NULL, 0, pending_reader, &b, 0, NULL);
+    Sleep(30);
+    WPT_CHECK(PostQueuedCompletionStatus(loop.port, 0, 0, NULL));
+    WPT_CHECK(PostQueuedCompletionStatus(loop.port, 7, 0x1234, &stranger));
+    WPT_CHECK(PostQueuedCompletionStatus(loop.port, 0, 0x57504F4C, NULL)); /* our key, no OVERLAPPED */
+    Sleep(30);
+    WPT_EQ(pending_result, 12345); /* still waiting */
+    WPT_EQ(wp_fd_write(&a, "real", 4), 4);
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_EQ(pending_result, 4);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
 static void attach_errors(void) {
     wp_fd a, b, f;
     HANDLE r, w;
@@ -584,6 +674,9 @@ static const wpt_case cases[] = {
     WPT_CASE(datagrams_ipv4),
     WPT_CASE(datagrams_ipv6),
     WPT_CASE(writev_over_many_buffers),
+    WPT_CASE(readmsg_ipv4_pktinfo),
+    WPT_CASE(readmsg_ipv6_pktinfo),
+    WPT_CASE(foreign_packets_are_ignored),
 };
 
 WPT_MAIN(cases)
