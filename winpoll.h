@@ -33,7 +33,7 @@
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
        >>loop      the completion port: attaching FDs, execIO, deadlines, accept, connect,
-                   datagrams with addresses, gather writes, messages with control data
+                   datagrams with addresses, gather writes, messages with control data, raw I/O
        >>license   MIT
 
    OPTIONS
@@ -986,6 +986,22 @@ WINPOLL_API long long wp_fd_readmsg(wp_fd *fd, void *buf, size_t n, void *contro
    Returns the bytes sent, or the error. */
 WINPOLL_API long long wp_fd_writemsg(wp_fd *fd, const void *buf, size_t n, const void *control, size_t control_len,
                                      const wp_sockaddr *to);
+
+/* The callback of wp_fd_raw_read / wp_fd_raw_write: does its own I/O on the
+   socket (nonblocking calls, ioctlsocket, ...) and returns 1 when done, 0
+   when it would have to wait. */
+typedef int (*wp_raw_fn)(SOCKET s, void *ctx);
+
+/* wp_fd_raw_read: Go's RawRead. Under the read lock, calls fn until it
+   returns 1; each time it returns 0, waits for the socket to be readable
+   (a zero-byte WSARecv on an attached FD, with MSG_PEEK on datagram
+   sockets so that the datagram stays; a blocking one-byte MSG_PEEK recv
+   otherwise) under the read deadline. End of file looks the same as data: fn's own read tells them
+   apart. Returns 0, or the error (the closing error, the deadline).
+   wp_fd_raw_write: calls fn once under the write lock, as Go does on
+   Windows: 0, or -WSAEWOULDBLOCK if fn returned 0. */
+WINPOLL_API int wp_fd_raw_read(wp_fd *fd, wp_raw_fn fn, void *ctx);
+WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }
@@ -4573,6 +4589,51 @@ WINPOLL_API long long wp_fd_writemsg(wp_fd *fd, const void *buf, size_t n, const
         r = wp__imports.WSASendMsg((SOCKET)fd->handle, &c.msg, 0, &sent, NULL, NULL) == 0
                 ? (long long)sent : wp__fd_result(fd, wp__wsa_error());
     }
+    wp__fd_leave(fd, 2);
+    return r;
+}
+
+static int wp__submit_readiness(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    WSABUF none;
+    DWORD flags = fd->kind == WINPOLL_KIND_STREAM_SOCKET ? 0 : MSG_PEEK; /* keep the datagram */
+    (void)ctx;
+    none.buf = NULL;
+    none.len = 0;
+    return WSARecv((SOCKET)fd->handle, &none, 1, got, &flags, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+}
+
+WINPOLL_API int wp_fd_raw_read(wp_fd *fd, wp_raw_fn fn, void *ctx) {
+    int r;
+    if (fd == NULL || fn == NULL || !wp__fd_is_socket(fd)) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_rwlock(fd, 1);
+    if (r < 0) return r;
+    while (!fn((SOCKET)fd->handle, ctx)) {
+        if (wp__fd_on_port(fd)) {
+            long long x = wp__exec(fd, 1, wp__submit_readiness, NULL);
+            if (x < 0 && x != -WSAEMSGSIZE) { /* a zero-byte peek at a datagram reports that */
+                r = (int)x;
+                break;
+            }
+        } else {
+            /* a blocking peek waits like a read and takes nothing; unlike
+               select, close's CancelIoEx interrupts it */
+            char one;
+            if (recv((SOCKET)fd->handle, &one, 1, MSG_PEEK) == SOCKET_ERROR && WSAGetLastError() != WSAEMSGSIZE) {
+                r = (int)wp__fd_result(fd, wp__wsa_error());
+                break;
+            }
+        }
+    }
+    wp__fd_leave(fd, 1);
+    return r;
+}
+
+WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx) {
+    int r;
+    if (fd == NULL || fn == NULL || !wp__fd_is_socket(fd)) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_rwlock(fd, 0);
+    if (r < 0) return r;
+    r = fn((SOCKET)fd->handle, ctx) ? 0 : -WSAEWOULDBLOCK;
     wp__fd_leave(fd, 2);
     return r;
 }

@@ -639,6 +639,102 @@ static void foreign_packets_are_ignored(void) {
     WPT_OK(wp_fd_close(&b));
 }
 
+
+/* ---- raw I/O ---- */
+
+typedef struct raw_ctx {
+    char buf[16];
+    int got, calls;
+} raw_ctx;
+
+/* Reads what is there, if anything, without blocking. */
+static int raw_reader_fn(SOCKET s, void *arg) {
+    raw_ctx *c = (raw_ctx *)arg;
+    u_long avail = 0;
+    c->calls++;
+    if (ioctlsocket(s, FIONREAD, &avail) != 0 || avail == 0) return 0;
+    c->got = recv(s, c->buf, sizeof c->buf, 0);
+    return 1;
+}
+
+static struct {
+    wp_fd *fd;
+    raw_ctx ctx;
+    volatile long long result;
+} raw;
+
+static DWORD WINAPI raw_thread(LPVOID arg) {
+    (void)arg;
+    raw.result = wp_fd_raw_read(raw.fd, raw_reader_fn, &raw.ctx);
+    return 0;
+}
+
+static int raw_nothing_fn(SOCKET s, void *arg) {
+    (void)s;
+    (void)arg;
+    return 0;
+}
+
+static void raw_read_waits_for_readiness(void) {
+    wp_fd a, b;
+    HANDLE t;
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    memset(&raw, 0, sizeof raw);
+    raw.fd = &b;
+    raw.result = 12345;
+    t = CreateThread(NULL, 0, raw_thread, NULL, 0, NULL);
+    Sleep(30);
+    WPT_EQ(raw.result, 12345); /* nothing to read yet: it waits */
+    WPT_EQ(wp_fd_write(&a, "raw", 3), 3);
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_OK(raw.result);
+    WPT_EQ(raw.ctx.got, 3);
+    WPT_MEMEQ(raw.ctx.buf, "raw", 3);
+    WPT_CHECK(raw.ctx.calls >= 2);
+    WPT_ERR(wp_fd_raw_write(&a, raw_nothing_fn, NULL), WSAEWOULDBLOCK);
+    if (wp_mode() == WINPOLL_MODE_IOCP) {
+        WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, wp_monotonic_ns() + 50000000));
+        WPT_ERR(wp_fd_raw_read(&b, raw_nothing_fn, NULL), WINPOLL_ERR_DEADLINE);
+        WPT_OK(wp_fd_set_deadline(&b, WINPOLL_DEADLINE_READ, 0));
+    }
+    /* close while it waits */
+    memset(&raw, 0, sizeof raw);
+    raw.fd = &b;
+    raw.result = 12345;
+    t = CreateThread(NULL, 0, raw_thread, NULL, 0, NULL);
+    Sleep(30);
+    WPT_OK(wp_fd_close(&b));
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_ERR(raw.result, WINPOLL_ERR_NET_CLOSING);
+    WPT_OK(wp_fd_close(&a));
+}
+
+/* 10,000 reads and writes on attached sockets leave the handle count
+   where it was: the engine allocates nothing per operation. */
+static void ten_thousand_operations_leak_nothing(void) {
+    wp_fd a, b;
+    long before, after;
+    int i;
+    char c;
+    loop_setup();
+    WPT_CHECK(tcp_pair(AF_INET, &a, &b));
+    WPT_EQ(wp_fd_write(&a, "w", 1), 1); /* warm up */
+    WPT_EQ(wp_fd_read(&b, &c, 1), 1);
+    before = suite_handle_count();
+    WPT_CHECK(before > 0);
+    for (i = 0; i < 5000; i++) {
+        WPT_EQ(wp_fd_write(&a, "x", 1), 1);
+        WPT_EQ(wp_fd_read(&b, &c, 1), 1);
+    }
+    after = suite_handle_count();
+    WPT_EQ(after, before);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
 static void attach_errors(void) {
     wp_fd a, b, f;
     HANDLE r, w;
@@ -677,6 +773,8 @@ static const wpt_case cases[] = {
     WPT_CASE(readmsg_ipv4_pktinfo),
     WPT_CASE(readmsg_ipv6_pktinfo),
     WPT_CASE(foreign_packets_are_ignored),
+    WPT_CASE(raw_read_waits_for_readiness),
+    WPT_CASE(ten_thousand_operations_leak_nothing),
 };
 
 WPT_MAIN(cases)
