@@ -32,7 +32,7 @@
        >>sockets   socket calls and options
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
-       >>loop      the completion port: attaching FDs, execIO, deadlines, accept, connect,
+       >>loop      the completion port: attaching FDs (sockets, named pipes), execIO, deadlines, accept, connect,
                    datagrams with addresses, gather writes, messages with control data, raw I/O
        >>license   MIT
 
@@ -908,8 +908,11 @@ WINPOLL_API int wp_loop_close(wp_loop *loop);
    and skip-set-event always, and for UDP turns off SIO_UDP_CONNRESET and
    SIO_UDP_NETRESET, so that an ICMP error does not fail the next receive.
    From then on wp_fd_read and wp_fd_write on the FD are overlapped
-   operations that obey the FD's deadlines. Socket FDs only, for now.
-   Returns 0 or the error (-ERROR_INVALID_PARAMETER when already attached). */
+   operations that obey the FD's deadlines. Sockets, and pipes opened with
+   FILE_FLAG_OVERLAPPED (named pipes: CreateNamedPipeW, CreateFileW);
+   an anonymous pipe from wp_pipe is synchronous and cannot be attached.
+   Returns 0 or the error (-ERROR_INVALID_PARAMETER when already attached,
+   or for another kind). */
 WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop);
 
 #define WINPOLL_DEADLINE_READ  1
@@ -3468,7 +3471,7 @@ WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd) { return wp_fd_is_stream
 
 static long long wp__console_read(wp_fd *fd, void *buf, size_t n);
 static long long wp__console_write(wp_fd *fd, const void *buf, size_t n);
-static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n);
+static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n);
 
 /* Attached to a loop with a port: the socket's I/O is overlapped. */
 static int wp__fd_on_port(const wp_fd *fd) { return fd->loop != NULL && fd->loop->port != NULL; }
@@ -3477,7 +3480,7 @@ WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
     long long r = wp__fdmu_rwlock(fd, 1);
     if (r < 0) return r;
     if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_read(fd, buf, n);
-    else if (wp__fd_is_socket(fd) && wp__fd_on_port(fd)) r = wp__exec_socket(fd, 1, buf, n);
+    else if (wp__fd_on_port(fd)) r = wp__exec_rw(fd, 1, buf, n);
     else if (wp__fd_is_socket(fd)) r = wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
     else r = wp__fd_result(fd, wp_read(fd->handle, buf, n));
     wp__fd_leave(fd, 1);
@@ -3499,8 +3502,8 @@ static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long lon
             ov.OffsetHigh = (DWORD)(at >> 32);
             pov = &ov;
         }
-        if (wp__fd_is_socket(fd)) { /* send, not WriteFile: the socket may be overlapped */
-            long long sent = wp__fd_on_port(fd) ? wp__exec_socket(fd, 0, (char *)(ULONG_PTR)buf + done, want)
+        if (wp__fd_is_socket(fd) || wp__fd_on_port(fd)) { /* no plain WriteFile on an overlapped handle */
+            long long sent = wp__fd_on_port(fd) ? wp__exec_rw(fd, 0, (char *)(ULONG_PTR)buf + done, want)
                                                 : wp_sendto((SOCKET)fd->handle, (const char *)buf + done, want, 0, NULL);
             if (sent < 0) {
                 sent = wp__fd_result(fd, sent);
@@ -4073,17 +4076,21 @@ WINPOLL_API int wp_loop_close(wp_loop *loop) {
 
 WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop) {
     int r;
-    if (fd == NULL || loop == NULL || fd->loop != NULL || !wp__fd_is_socket(fd)) return -ERROR_INVALID_PARAMETER;
+    if (fd == NULL || loop == NULL || fd->loop != NULL || (!wp__fd_is_socket(fd) && fd->kind != WINPOLL_KIND_PIPE))
+        return -ERROR_INVALID_PARAMETER;
     r = wp__fdmu_incref(fd);
     if (r < 0) return r;
 #if !WINPOLL__BLOCKING
     if (CreateIoCompletionPort(fd->handle, loop->port, WINPOLL__KEY_IO, 0) == NULL) {
         r = wp__last_error();
     } else {
+        /* the provider rule is about sockets; a pipe's completions come from
+           the pipe file system itself */
+        int skip = fd->kind == WINPOLL_KIND_PIPE || wp__imports.skip_on_success;
         UCHAR modes = 0x2; /* FILE_SKIP_SET_EVENT_ON_HANDLE */
-        if (wp__imports.skip_on_success) modes |= 0x1; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS */
+        if (skip) modes |= 0x1; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS */
         if (!SetFileCompletionNotificationModes(fd->handle, modes)) r = wp__last_error();
-        fd->skip_on_success = r == 0 && wp__imports.skip_on_success;
+        fd->skip_on_success = r == 0 && skip;
         if (r == 0 && fd->kind == WINPOLL_KIND_DGRAM_SOCKET) {
             BOOL off = FALSE;
             DWORD got;
@@ -4233,8 +4240,9 @@ static long long wp__exec(wp_fd *fd, int read, wp__submit_fn submit, void *ctx) 
        OVERLAPPED may be used again. */
     if (err != 0 && err != WSA_IO_PENDING && err != WSAEMSGSIZE) return wp__fd_result(fd, -(long long)err);
     wp__op_wait(fd, op, deadline);
-    if (!WSAGetOverlappedResult((SOCKET)fd->handle, &op->ov, &got, FALSE, &flags)) {
-        err = WSAGetLastError();
+    if (wp__fd_is_socket(fd) ? !WSAGetOverlappedResult((SOCKET)fd->handle, &op->ov, &got, FALSE, &flags)
+                             : !GetOverlappedResult(fd->handle, &op->ov, &got, FALSE)) {
+        err = wp__fd_is_socket(fd) ? WSAGetLastError() : (int)GetLastError();
         if ((err == WSA_OPERATION_ABORTED || err == WINPOLL__ERROR_HANDLES_CLOSED) && op->timed_out &&
             !(wp__mu_load(fd) & WINPOLL__MU_CLOSED))
             return -WINPOLL_ERR_DEADLINE;
@@ -4258,13 +4266,30 @@ static int wp__submit_send(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
                ? 0 : WSAGetLastError();
 }
 
-/* A socket read (WSARecv) or write (WSASend) of at most n bytes. */
-static long long wp__exec_socket(wp_fd *fd, int read, void *buf, size_t n) {
+static int wp__submit_readfile(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__rw_ctx *c = (wp__rw_ctx *)ctx;
+    return ReadFile(fd->handle, c->buf.buf, c->buf.len, got, &op->ov) ? 0 : (int)GetLastError();
+}
+
+static int wp__submit_writefile(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp__rw_ctx *c = (wp__rw_ctx *)ctx;
+    return WriteFile(fd->handle, c->buf.buf, c->buf.len, got, &op->ov) ? 0 : (int)GetLastError();
+}
+
+/* A read or write of at most n bytes on an attached FD: WSARecv/WSASend on
+   sockets, ReadFile/WriteFile on pipes (where a closed writer is end of
+   file and the first n bytes of a longer message are a read). */
+static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n) {
     wp__rw_ctx c;
+    long long r;
     if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
     c.buf.buf = (char *)buf;
     c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
-    return wp__exec(fd, read, read ? wp__submit_recv : wp__submit_send, &c);
+    if (wp__fd_is_socket(fd)) return wp__exec(fd, read, read ? wp__submit_recv : wp__submit_send, &c);
+    r = wp__exec(fd, read, read ? wp__submit_readfile : wp__submit_writefile, &c);
+    if (read && r == -ERROR_BROKEN_PIPE) r = 0;
+    if (read && r == -ERROR_MORE_DATA) r = (long long)c.buf.len;
+    return r;
 }
 
 #define WINPOLL__ADDR_ROOM ((DWORD)sizeof(SOCKADDR_STORAGE) + 16) /* AcceptEx wants 16 bytes more */

@@ -735,17 +735,76 @@ static void ten_thousand_operations_leak_nothing(void) {
     WPT_OK(wp_fd_close(&b));
 }
 
+
+/* ---- named pipes ---- */
+
+/* Both ends of a new overlapped named pipe, attached to the loop. */
+static int named_pipe_pair(wp_fd *server, wp_fd *client) {
+    WCHAR name[128];
+    HANDLE s, c;
+    swprintf(name, 128, L"\\\\.\\pipe\\winpoll-test-%lu-%lu", (unsigned long)GetCurrentProcessId(),
+             (unsigned long)GetTickCount());
+    s = CreateNamedPipeW(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+                         PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1, 65536, 65536, 0, NULL);
+    if (s == INVALID_HANDLE_VALUE) return 0;
+    c = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+    if (c == INVALID_HANDLE_VALUE) return 0;
+    /* the client came first: the server end is connected already */
+    if (wp_fd_init(server, s, WINPOLL_KIND_PIPE) != 0 || wp_fd_init(client, c, WINPOLL_KIND_PIPE) != 0) return 0;
+    return wp_fd_attach(server, &loop) == 0 && wp_fd_attach(client, &loop) == 0;
+}
+
+static void named_pipes_on_the_loop(void) {
+    wp_fd s, c;
+    HANDLE t;
+    char buf[16];
+    NEED_IOCP("completion-port mode only: blocking mode runs no port");
+    loop_setup();
+    WPT_CHECK(named_pipe_pair(&s, &c));
+    WPT_EQ(wp_fd_write(&c, "over pipe", 9), 9);
+    WPT_EQ(wp_fd_read(&s, buf, sizeof buf), 9);
+    WPT_MEMEQ(buf, "over pipe", 9);
+    /* a pending read gets data written later */
+    pending_result = 12345;
+    t = CreateThread(NULL, 0, pending_reader, &s, 0, NULL);
+    Sleep(30);
+    WPT_EQ(pending_result, 12345);
+    WPT_EQ(wp_fd_write(&c, "later", 5), 5);
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_EQ(pending_result, 5);
+    /* a deadline on a pipe read */
+    WPT_OK(wp_fd_set_deadline(&s, WINPOLL_DEADLINE_READ, wp_monotonic_ns() + 50000000));
+    WPT_ERR(wp_fd_read(&s, buf, sizeof buf), WINPOLL_ERR_DEADLINE);
+    WPT_OK(wp_fd_set_deadline(&s, WINPOLL_DEADLINE_READ, 0));
+    WPT_EQ(wp_fd_write(&c, "still", 5), 5);
+    WPT_EQ(wp_fd_read(&s, buf, sizeof buf), 5);
+    /* the other end closes: end of file */
+    WPT_OK(wp_fd_close(&c));
+    WPT_EQ(wp_fd_read(&s, buf, sizeof buf), 0);
+    WPT_OK(wp_fd_close(&s));
+    /* close during a pending pipe read */
+    WPT_CHECK(named_pipe_pair(&s, &c));
+    pending_result = 12345;
+    t = CreateThread(NULL, 0, pending_reader, &s, 0, NULL);
+    Sleep(30);
+    WPT_OK(wp_fd_close(&s));
+    WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+    CloseHandle(t);
+    WPT_ERR(pending_result, WINPOLL_ERR_FILE_CLOSING);
+    WPT_OK(wp_fd_close(&c));
+}
+
 static void attach_errors(void) {
     wp_fd a, b, f;
-    HANDLE r, w;
+    HANDLE r;
     loop_setup();
     WPT_CHECK(tcp_pair(AF_INET, &a, &b));
     WPT_ERR(wp_fd_attach(&a, &loop), ERROR_INVALID_PARAMETER); /* twice */
-    WPT_OK(wp_pipe(&r, &w));
+    WPT_OK(wp_open("NUL", WINPOLL_O_RDWR, 0, &r));
     WPT_OK(wp_fd_init(&f, r, 0));
-    WPT_ERR(wp_fd_attach(&f, &loop), ERROR_INVALID_PARAMETER); /* not a socket */
+    WPT_ERR(wp_fd_attach(&f, &loop), ERROR_INVALID_PARAMETER); /* neither socket nor pipe */
     WPT_OK(wp_fd_close(&f));
-    wp_close(w);
     WPT_OK(wp_fd_close(&a));
     WPT_OK(wp_fd_close(&b));
     WPT_ERR(wp_fd_attach(&a, &loop), ERROR_INVALID_PARAMETER);
@@ -775,6 +834,7 @@ static const wpt_case cases[] = {
     WPT_CASE(foreign_packets_are_ignored),
     WPT_CASE(raw_read_waits_for_readiness),
     WPT_CASE(ten_thousand_operations_leak_nothing),
+    WPT_CASE(named_pipes_on_the_loop),
 };
 
 WPT_MAIN(cases)
