@@ -114,11 +114,16 @@ $(BUILD)/compile-checks.txt: winpoll.h tests/scripts/compile-checks.sh $(wildcar
 	    LLD_LINK="$(LLD_LINK)" WINE_LIB="$(WINE_LIB)" HOST="$(HOST)" \
 	    sh tests/scripts/compile-checks.sh > $@.tmp && mv $@.tmp $@
 
-demo-run: $(BUILD)/clang-iocp/ex_errors.exe $(BUILD)/compile-checks.txt
+demo-run: $(BUILD)/clang-iocp/ex_errors.exe $(BUILD)/clang-iocp/ex_file_copy.exe $(BUILD)/clang-iocp/ex_spawn_pipe.exe \
+          $(BUILD)/compile-checks.txt
 	@echo "== winpoll.h $$(sed -n 's/^#define WINPOLL_VERSION_STRING "\(.*\)"/\1/p' winpoll.h): the header in every configuration"
 	@sed -n 's/^\(PASS\|FAIL\) compile\//  \1 /p' $(BUILD)/compile-checks.txt
 	@echo "== examples/errors.c: real failures explained by wp_strerror (built with clang-cl, run under $(if $(RUN),Wine,Windows))"
 	@$(RUN) $(BUILD)/clang-iocp/ex_errors.exe
+	@echo "== examples/file_copy.c: pread/pwrite on FDs, a UTF-8 path"
+	@$(RUN) $(BUILD)/clang-iocp/ex_file_copy.exe
+	@echo "== examples/spawn_pipe.c: a child with exactly its pipes inherited"
+	@$(RUN) $(BUILD)/clang-iocp/ex_spawn_pipe.exe
 
 $(DRIVER): tests/driver.c
 	@mkdir -p $(BUILD)
