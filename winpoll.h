@@ -3882,6 +3882,16 @@ static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int
             if (i == n) break;
         }
 #endif
+        if (out != NULL) { /* runs of 3-byte units (CJK), written without the checks below */
+            while (i < n && (u = in[i]) >= 0x800 && (u < 0xD800 || u > 0xDFFF)) {
+                out[o] = (char)(0xE0 | (u >> 12));
+                out[o + 1] = (char)(0x80 | ((u >> 6) & 0x3F));
+                out[o + 2] = (char)(0x80 | (u & 0x3F));
+                o += 3;
+                i++;
+            }
+            if (i == n) break;
+        }
         /* the units up to the next ASCII one (or all, when counting) */
         do {
             u = in[i];
