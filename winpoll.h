@@ -833,7 +833,8 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd);
    otherwise the output is written (no NUL) and the state advances.
    final = 1 ends the stream: what the state carries becomes U+FFFD. The
    output never exceeds n + 3 units (UTF-8 to UTF-16) or 3 * n + 4 bytes
-   (UTF-16 to UTF-8), so a buffer of that size always takes it. */
+   (UTF-16 to UTF-8), so a buffer of that size always takes it.
+   A state struct belongs to one stream: one thread at a time uses it. */
 typedef struct wp_utf8_stream {
     unsigned char carry[3];
     unsigned char n;
@@ -897,7 +898,8 @@ typedef struct wp_loop {
 } wp_loop;
 
 /* wp_loop_init: creates the completion port. Returns 0 or the error.
-   wp_loop_close: closes it; every FD attached to it must be closed first.
+   wp_loop_close: closes it; every FD attached to it must be closed first,
+   and no thread may be using it (any thread may close it after that).
    Returns 0 or the error. */
 WINPOLL_API int wp_loop_init(wp_loop *loop);
 WINPOLL_API int wp_loop_close(wp_loop *loop);
