@@ -33,7 +33,8 @@
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
        >>loop      the completion port: attaching FDs (sockets, named pipes), execIO, deadlines, accept, connect,
-                   datagrams with addresses, gather writes, messages with control data, raw I/O
+                   datagrams with addresses, gather writes, messages with control data, raw I/O,
+                   the async face (start, poll, wake)
        >>license   MIT
 
    OPTIONS
@@ -663,7 +664,7 @@ WINPOLL_API int wp_accept(SOCKET s, SOCKET *out, wp_sockaddr *peer);
 /* wp_sendto / wp_recvfrom: blocking datagram calls (to NULL: the connected
    peer; from may be NULL). n is clamped to INT_MAX. Return the bytes sent or
    received; a datagram longer than n gives -WSAEMSGSIZE with its first n
-   bytes in buf (the rest is gone). */
+   bytes in buf (the rest is gone) and its sender in *from. */
 WINPOLL_API long long wp_sendto(SOCKET s, const void *buf, size_t n, int flags, const wp_sockaddr *to);
 WINPOLL_API long long wp_recvfrom(SOCKET s, void *buf, size_t n, int flags, wp_sockaddr *from);
 
@@ -730,6 +731,9 @@ typedef struct wp_fd_op {
     volatile LONG signal;        /* 0 waiting, 1 done, 2 take the lead, 3 look again */
     int timed_out;               /* its deadline passed and it was cancelled */
     struct wp_fd_op *prev, *next; /* in the loop's list of sleeping waiters */
+    struct wp_async *async;      /* the async operation it runs, or NULL for a waiting thread */
+    struct wp_fd *fd;            /* its FD, and which of its deadlines applies */
+    int read;
 } wp_fd_op;
 
 typedef struct wp_fd {
@@ -767,7 +771,11 @@ WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind);
    struct may be freed. Returns what closing the handle returned (0, or its
    error); a second close returns the closing error. A console read that is
    blocked is not interrupted: close waits for it. Do not close an FD from a
-   thread that is inside one of its operations.
+   thread that is inside one of its operations. Async operations in flight
+   on the FD are cancelled and come back, with the closing error (or their
+   result, if they had finished), from wp_loop_poll; close takes their
+   packets from the port itself when no other thread does, so the only
+   thread that polls a loop may close its FDs.
    The closing error is -WINPOLL_ERR_NET_CLOSING for socket kinds ("use of
    closed network connection") and -WINPOLL_ERR_FILE_CLOSING for the others
    ("use of closed file"), as in Go. */
@@ -883,24 +891,41 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
 
 /* wp_loop: one I/O completion port that FDs are attached to, owned by you
    (no hidden global): init it, attach FDs, close them all, then close it.
-   Any number of threads may run operations on its FDs at once. A thread
-   whose operation pends waits for that operation alone: one waiting thread
-   at a time polls the port and hands each completion to its owner, the
-   others sleep on their operation's own word (no thread hop for a thread
-   alone, no busy waiting). In blocking mode the loop is empty and attaching
-   changes nothing. */
+   Any number of threads may run operations on its FDs at once, blocking
+   calls and async operations (see wp_async_read) alike. A thread whose
+   operation pends waits for that operation alone: one waiting thread at a
+   time (or a thread in wp_loop_poll) leads: it polls the port, hands each
+   completion to its owner and fires the deadlines of every operation in
+   flight; the others sleep on their own word (no thread hop for a thread
+   alone, no busy waiting). Timed waits end on time: with a
+   high-resolution timer whose expiry arrives on the port where Windows
+   has one (10 version 1803 and later), not at the next 15.6 ms tick. In
+   blocking mode the loop has no port: attaching changes nothing, and it
+   only queues the results of async operations. */
 typedef struct wp_loop {
     HANDLE port;
     volatile LONG leader;              /* 1 while a thread polls the port for all */
-    SRWLOCK lock;                      /* guards waiters */
+    SRWLOCK lock;                      /* guards waiters, pending, ready */
     struct wp_fd_op *waiters;          /* operations whose threads sleep */
+    struct wp_async *pending;          /* async operations the kernel still owns */
+    struct wp_async *ready_head;       /* async operations finished, not yet delivered (FIFO) */
+    struct wp_async *ready_tail;
+    volatile LONG ready_seq;           /* changes when one is queued or the loop is woken */
+    volatile LONG sleepers;            /* wp_loop_poll threads sleeping on ready_seq */
+    volatile LONG woken;               /* wp_loop_wake called, no poll has returned for it yet */
     volatile LONG sync_completions;    /* operations finished at once, without a packet */
+    volatile LONG64 lead_until;        /* when the leader's wait ends (wp_monotonic_ns) */
+    HANDLE timer;                      /* a high-resolution timer for the leader's waits, or NULL */
+    HANDLE timer_packet;               /* its wait completion packet on the port, or NULL */
 } wp_loop;
 
 /* wp_loop_init: creates the completion port. Returns 0 or the error.
    wp_loop_close: closes it; every FD attached to it must be closed first,
    and no thread may be using it (any thread may close it after that).
-   Returns 0 or the error. */
+   Async operations delivered or not yet delivered need nothing more (their
+   structs are yours). Returns 0, -ERROR_BUSY (and closes nothing) while
+   an operation is still in flight or a thread waits on the loop, or the
+   error. */
 WINPOLL_API int wp_loop_init(wp_loop *loop);
 WINPOLL_API int wp_loop_close(wp_loop *loop);
 
@@ -937,8 +962,9 @@ WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns);
    otherwise). The new socket is non-inheritable, initialised into *out as
    a stream socket FD, and attached to the listener's loop; its addresses
    go to *local and *peer when not NULL. A connection reset before it could
-   be accepted (ERROR_NETNAME_DELETED, WSAECONNRESET) is skipped and the
-   next one taken, so that a reset never fails the listener (cpython#93821).
+   be accepted (ERROR_NETNAME_DELETED, WSAECONNRESET; WSAENOTCONN from
+   Wine) is skipped and the next one taken, so that a reset never fails the
+   listener (cpython#93821).
    Returns 0 or the error (the closing error, -WINPOLL_ERR_DEADLINE). */
 WINPOLL_API int wp_fd_accept(wp_fd *listener, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer);
 
@@ -1007,6 +1033,94 @@ typedef int (*wp_raw_fn)(SOCKET s, void *ctx);
    Windows: 0, or -WSAEWOULDBLOCK if fn returned 0. */
 WINPOLL_API int wp_fd_raw_read(wp_fd *fd, wp_raw_fn fn, void *ctx);
 WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx);
+
+/* The async face: the same operations without blocking, for a thread that
+   runs a frame loop. wp_async_* starts an operation on an attached FD and
+   returns at once; wp_loop_poll later hands it back, finished, exactly
+   once. It is the engine the blocking calls use (the same OVERLAPPED, FD
+   locks, deadlines and close), with a queue in place of a sleeping thread.
+
+   A started operation holds its FD's read lock (READ, READFROM, ACCEPT) or
+   write lock (WRITE, WRITETO, CONNECT) until it is finished, as a blocking
+   call would: one read and one write per FD at a time. Starting another
+   while the lock is held returns -ERROR_BUSY (never blocks).
+
+   Order and fairness: operations that finish at once (data already there,
+   skip-on-success) are not handed back inline but queued behind those the
+   port reported earlier, and every poll first takes what the port holds:
+   a connection that always has data cannot starve the others.
+
+   The wp_async struct is yours: it, and the buffers and out-pointers given
+   at start, must stay in place until wp_loop_poll has returned it. Fill in
+   user as you like; read the rest only after it is returned. */
+#define WINPOLL_ASYNC_READ     1
+#define WINPOLL_ASYNC_WRITE    2
+#define WINPOLL_ASYNC_ACCEPT   3
+#define WINPOLL_ASYNC_CONNECT  4
+#define WINPOLL_ASYNC_READFROM 5
+#define WINPOLL_ASYNC_WRITETO  6
+
+typedef struct wp_async {
+    void *user;          /* yours; never touched */
+    wp_fd *fd;           /* the FD it ran on (the struct may be closed and gone by now) */
+    int op;              /* WINPOLL_ASYNC_* */
+    int truncated;       /* READFROM: 1 when the datagram was longer than the buffer */
+    long long result;    /* as the blocking call returns: bytes, 0, or -error */
+    /* private */
+    struct wp_async *next, *prev;
+    struct wp_loop *loop;
+    char *buf;
+    size_t n, done;
+    void *out1, *out2, *out3; /* the out-pointers given at start */
+    SOCKET s;            /* ACCEPT: the socket being accepted into */
+    int len;
+    union {
+        SOCKADDR_STORAGE ss;
+        char accept_addrs[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+    } u;
+} wp_async;
+
+/* Start an operation, the async twin of the blocking call of the same name
+   (see there for what it does and the results it gives). The FD must be
+   attached to a loop; the operation is delivered by that loop's
+   wp_loop_poll. Returns 0 when started (it will be delivered exactly
+   once), or an error, and then nothing is delivered: -ERROR_INVALID_PARAMETER
+   (NULL pointers, an FD not attached, the wrong kind), -ERROR_BUSY (the FD's
+   read or write lock is held), the closing error, -WINPOLL_ERR_DEADLINE
+   (the deadline has passed already). Errors of the operation itself come
+   in the delivered result.
+   WRITE and WRITETO write all n bytes, as wp_fd_write does (result n, or
+   the bytes written before an error stopped it). ACCEPT initialises *out
+   (attached to the same loop) and fills *local and *peer when not NULL,
+   skipping connections reset before they were accepted. READFROM fills
+   *from (when not NULL) and the truncated field.
+   In blocking mode the operation runs to its end inside the start call
+   (so the start blocks) and its result is delivered by the next poll. */
+WINPOLL_API int wp_async_read(wp_async *a, wp_fd *fd, void *buf, size_t n);
+WINPOLL_API int wp_async_write(wp_async *a, wp_fd *fd, const void *buf, size_t n);
+WINPOLL_API int wp_async_accept(wp_async *a, wp_fd *listener, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer);
+WINPOLL_API int wp_async_connect(wp_async *a, wp_fd *fd, const wp_sockaddr *addr);
+WINPOLL_API int wp_async_readfrom(wp_async *a, wp_fd *fd, void *buf, size_t n, wp_sockaddr *from);
+WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to);
+
+#define WINPOLL_INFINITE (-1)
+
+/* wp_loop_poll: hands back finished async operations, at most max of them,
+   into out[], oldest first, each exactly once. Waits at most timeout_ms
+   milliseconds for the first (0: do not wait, for a frame loop;
+   WINPOLL_INFINITE: no limit); returns earlier, with 0, when wp_loop_wake
+   is called. Returns the number in out[], or -ERROR_INVALID_PARAMETER.
+   While it waits, the thread also serves the loop's port for the blocking
+   calls of other threads, and fires deadlines. Async operations make
+   progress while some thread polls or waits in a blocking call on the
+   loop. Any number of threads may poll one loop; each operation goes to
+   one of them. */
+WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeout_ms);
+
+/* wp_loop_wake: makes a wp_loop_poll that waits on loop return 0 now; if
+   none waits, the next one returns at once. Safe from any thread and from
+   a console control handler. Returns 0 or the error. */
+WINPOLL_API int wp_loop_wake(wp_loop *loop);
 
 #ifdef __cplusplus
 }
@@ -1399,6 +1513,10 @@ typedef BOOL(WINAPI *wp__fn_WaitOnAddress)(volatile VOID *, PVOID, SIZE_T, DWORD
 typedef VOID(WINAPI *wp__fn_WakeByAddress)(PVOID);
 typedef LONG(NTAPI *wp__fn_NtQueryInformationProcess)(HANDLE, int, PVOID, ULONG, PULONG);
 typedef ULONG(NTAPI *wp__fn_RtlNtStatusToDosError)(LONG);
+typedef LONG(NTAPI *wp__fn_NtCreateWaitCompletionPacket)(HANDLE *, ACCESS_MASK, void *);
+typedef LONG(NTAPI *wp__fn_NtAssociateWaitCompletionPacket)(HANDLE, HANDLE, HANDLE, PVOID, PVOID, LONG, ULONG_PTR,
+                                                             BOOLEAN *);
+typedef LONG(NTAPI *wp__fn_NtCancelWaitCompletionPacket)(HANDLE, BOOLEAN);
 static struct wp__import_table {
     wp__fn_GetSystemTimePreciseAsFileTime GetSystemTimePreciseAsFileTime; /* Windows 8 */
     wp__fn_WaitOnAddress WaitOnAddress;                                   /* Windows 8, all three or none */
@@ -1406,6 +1524,10 @@ static struct wp__import_table {
     wp__fn_WakeByAddress WakeByAddressAll;
     wp__fn_NtQueryInformationProcess NtQueryInformationProcess;           /* ntdll, not in import libs */
     wp__fn_RtlNtStatusToDosError RtlNtStatusToDosError;
+    /* a timer's expiry as a packet on a port (ntdll, Windows 8; all three or none) */
+    wp__fn_NtCreateWaitCompletionPacket NtCreateWaitCompletionPacket;
+    wp__fn_NtAssociateWaitCompletionPacket NtAssociateWaitCompletionPacket;
+    wp__fn_NtCancelWaitCompletionPacket NtCancelWaitCompletionPacket;
     long long qpc_frequency;
     /* Winsock's extension functions, from SIO_GET_EXTENSION_FUNCTION_POINTER */
     LPFN_ACCEPTEX AcceptEx;
@@ -1483,6 +1605,14 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
             WINPOLL__PROC(wp__fn_NtQueryInformationProcess, ntdll, "NtQueryInformationProcess");
         wp__imports.RtlNtStatusToDosError = WINPOLL__PROC(wp__fn_RtlNtStatusToDosError, ntdll, "RtlNtStatusToDosError");
         if (wp__imports.RtlNtStatusToDosError == NULL) wp__imports.NtQueryInformationProcess = NULL;
+        wp__imports.NtCreateWaitCompletionPacket =
+            WINPOLL__PROC(wp__fn_NtCreateWaitCompletionPacket, ntdll, "NtCreateWaitCompletionPacket");
+        wp__imports.NtAssociateWaitCompletionPacket =
+            WINPOLL__PROC(wp__fn_NtAssociateWaitCompletionPacket, ntdll, "NtAssociateWaitCompletionPacket");
+        wp__imports.NtCancelWaitCompletionPacket =
+            WINPOLL__PROC(wp__fn_NtCancelWaitCompletionPacket, ntdll, "NtCancelWaitCompletionPacket");
+        if (!wp__imports.NtAssociateWaitCompletionPacket || !wp__imports.NtCancelWaitCompletionPacket)
+            wp__imports.NtCreateWaitCompletionPacket = NULL;
     }
     /* kernel32 does not export these; the API set does (Windows 8 and later) */
     synch = LoadLibraryA("api-ms-win-core-synch-l1-2-0.dll");
@@ -3098,9 +3228,10 @@ WINPOLL_API long long wp_recvfrom(SOCKET s, void *buf, size_t n, int flags, wp_s
     int len = n > 0x7FFFFFFF ? 0x7FFFFFFF : (int)n, slen = (int)sizeof ss, r;
     if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
     r = recvfrom(s, (char *)buf, len, flags, from != NULL ? (SOCKADDR *)&ss : NULL, from != NULL ? &slen : NULL);
-    if (r == SOCKET_ERROR) return wp__wsa_error();
+    if (r == SOCKET_ERROR && WSAGetLastError() != WSAEMSGSIZE) return wp__wsa_error();
+    /* a truncated datagram still says who sent it */
     if (from != NULL && wp_sockaddr_from_raw(from, (SOCKADDR *)&ss, slen) != 0) memset(from, 0, sizeof *from);
-    return r;
+    return r == SOCKET_ERROR ? -WSAEMSGSIZE : r;
 }
 
 WINPOLL_API int wp_setsockopt_int(SOCKET s, int level, int name, int value) {
@@ -3279,6 +3410,7 @@ static int wp__closing_error(const wp_fd *fd) {
 }
 
 static void wp__fd_destroy(wp_fd *fd);
+static void wp__fd_close_wait(wp_fd *fd, unsigned long long st);
 
 /* Takes a reference. 0, or the closing error, or too many references. */
 static int wp__fdmu_incref(wp_fd *fd) {
@@ -3354,6 +3486,20 @@ static int wp__fdmu_rwlock(wp_fd *fd, int read) {
             ref = 0;
             wp__sema_acquire(sema); /* the unlock or the close that wakes us took our wait count */
         }
+    }
+}
+
+/* Takes the read or the write lock, and a reference, only when the lock is
+   free: 0, -ERROR_BUSY, or the closing error. */
+static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
+        if (old & bit) return -ERROR_BUSY;
+        n = (old | bit) + WINPOLL__MU_REF;
+        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
+        if (wp__mu_cas(fd, old, n)) return 0;
     }
 }
 
@@ -3457,7 +3603,7 @@ WINPOLL_API int wp_fd_close(wp_fd *fd) {
             unsigned long long st = wp__mu_load(fd);
             if ((st & WINPOLL__MU_REF_MASK) == WINPOLL__MU_REF) break;
             CancelIoEx(fd->handle, NULL);
-            wp__wait_on(&fd->mu, &st, sizeof st, 20);
+            wp__fd_close_wait(fd, st);
         }
     }
     if (wp__fdmu_decref(fd)) wp__fd_destroy(fd);
@@ -3478,13 +3624,18 @@ static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n);
 /* Attached to a loop with a port: the socket's I/O is overlapped. */
 static int wp__fd_on_port(const wp_fd *fd) { return fd->loop != NULL && fd->loop->port != NULL; }
 
+/* wp_fd_read under the read lock. */
+static long long wp__fd_read_locked(wp_fd *fd, void *buf, size_t n) {
+    if (fd->kind == WINPOLL_KIND_CONSOLE) return wp__console_read(fd, buf, n);
+    if (wp__fd_on_port(fd)) return wp__exec_rw(fd, 1, buf, n);
+    if (wp__fd_is_socket(fd)) return wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
+    return wp__fd_result(fd, wp_read(fd->handle, buf, n));
+}
+
 WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
     long long r = wp__fdmu_rwlock(fd, 1);
     if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_read(fd, buf, n);
-    else if (wp__fd_on_port(fd)) r = wp__exec_rw(fd, 1, buf, n);
-    else if (wp__fd_is_socket(fd)) r = wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
-    else r = wp__fd_result(fd, wp_read(fd->handle, buf, n));
+    r = wp__fd_read_locked(fd, buf, n);
     wp__fd_leave(fd, 1);
     return r;
 }
@@ -4054,12 +4205,18 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
 
 /* >>loop -------------------------------------------------------------------- */
 
-#define WINPOLL__KEY_IO   ((ULONG_PTR)0x57504F4Cu) /* our operations' packets */
-#define WINPOLL__KEY_WAKE ((ULONG_PTR)0x57414B45u) /* "look again": deadlines moved, the lead handed on */
+#define WINPOLL__KEY_IO    ((ULONG_PTR)0x57504F4Cu) /* our operations' packets */
+#define WINPOLL__KEY_WAKE  ((ULONG_PTR)0x57414B45u) /* "look again": deadlines moved, wp_loop_wake */
+#define WINPOLL__KEY_TIMER ((ULONG_PTR)0x5754494Du) /* the high-resolution timer fired */
+/* op->signal of a blocking operation */
 #define WINPOLL__OP_WAITING 0
 #define WINPOLL__OP_DONE    1
 #define WINPOLL__OP_LEAD    2
-#define WINPOLL__OP_RECHECK 3
+/* op->signal of an async one: the starting thread's hold on it */
+#define WINPOLL__ASYNC_STARTING 0
+#define WINPOLL__ASYNC_STARTED  1
+#define WINPOLL__ASYNC_AWAITED  2
+#define WINPOLL__NEVER 0x7FFFFFFFFFFFFFFFll
 
 WINPOLL_API int wp_loop_init(wp_loop *loop) {
     int r;
@@ -4071,6 +4228,22 @@ WINPOLL_API int wp_loop_init(wp_loop *loop) {
 #if !WINPOLL__BLOCKING
     loop->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
     if (loop->port == NULL) return wp__last_error();
+    /* A port wait's timeout is rounded up to the clock tick, 15.6 ms by
+       default (go.dev/issue/44343). A high-resolution timer whose expiry
+       arrives on the port as a packet ends timed waits on time. Without
+       one (before Windows 10 1803; Wine), the wait's own timeout serves. */
+    if (wp__imports.NtCreateWaitCompletionPacket != NULL) {
+        loop->timer = CreateWaitableTimerExW(NULL, NULL, 0x2 /* CREATE_WAITABLE_TIMER_HIGH_RESOLUTION */,
+                                             TIMER_ALL_ACCESS);
+        if (loop->timer != NULL &&
+            wp__imports.NtCreateWaitCompletionPacket(&loop->timer_packet, GENERIC_ALL, NULL) < 0) {
+            loop->timer_packet = NULL;
+        }
+        if (loop->timer_packet == NULL && loop->timer != NULL) {
+            CloseHandle(loop->timer);
+            loop->timer = NULL;
+        }
+    }
 #endif
     return 0;
 }
@@ -4078,8 +4251,11 @@ WINPOLL_API int wp_loop_init(wp_loop *loop) {
 WINPOLL_API int wp_loop_close(wp_loop *loop) {
     int r = 0;
     if (loop == NULL) return -ERROR_INVALID_PARAMETER;
+    if (loop->pending != NULL || loop->waiters != NULL || loop->leader) return -ERROR_BUSY;
+    if (loop->timer_packet != NULL) CloseHandle(loop->timer_packet);
+    if (loop->timer != NULL) CloseHandle(loop->timer);
     if (loop->port != NULL && !CloseHandle(loop->port)) r = wp__last_error();
-    loop->port = NULL;
+    loop->port = loop->timer = loop->timer_packet = NULL;
     return r;
 }
 
@@ -4131,13 +4307,27 @@ static void wp__store64(volatile LONG64 *p, long long v) {
     while (InterlockedCompareExchange64(p, v, old) != old);
 }
 
-/* Wakes the thread waiting for op, whether it sleeps or polls the port.
-   The packet goes only when a thread polls, so that deadline updates with
-   no I/O in flight never pile packets up in the port. */
-static void wp__op_nudge(wp_loop *loop, wp_fd_op *op) {
-    if (InterlockedCompareExchange(&op->signal, WINPOLL__OP_RECHECK, WINPOLL__OP_WAITING) == WINPOLL__OP_WAITING)
-        wp__wake(&op->signal, 1);
-    if (loop->leader) PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+/* The leader.
+   One thread at a time leads the loop: it waits on the port, hands each
+   packet to its operation (waking the blocking thread, or finishing the
+   async operation and queueing it), and fires every deadline: it keeps the
+   operations in flight in two lists (waiters: blocking threads; pending:
+   async operations), cancels those whose deadline has passed, and waits no
+   longer than the nearest deadline. Other threads sleep on their own word.
+   A thread that arms a deadline sooner than the leader's wait, or moves
+   one, posts a KEY_WAKE packet so that the leader looks again. */
+
+/* Wakes the threads sleeping in wp_loop_poll. */
+static void wp__loop_kick(wp_loop *loop) {
+    InterlockedIncrement(&loop->ready_seq); /* a full barrier before reading sleepers */
+    if (loop->sleepers > 0) wp__wake(&loop->ready_seq, 1);
+}
+
+/* Called with loop->lock held by a thread that armed deadline dl: wakes the
+   leader when it would sleep past it. */
+static void wp__loop_deadline_armed(wp_loop *loop, long long dl) {
+    if (dl != 0 && loop->leader && dl < loop->lead_until)
+        PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
 }
 
 WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) {
@@ -4148,30 +4338,119 @@ WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) 
     if (which & WINPOLL_DEADLINE_READ) wp__store64(&fd->rdeadline, deadline_ns);
     if (which & WINPOLL_DEADLINE_WRITE) wp__store64(&fd->wdeadline, deadline_ns);
     if (fd->loop != NULL && fd->loop->port != NULL) {
-        if (which & WINPOLL_DEADLINE_READ) wp__op_nudge(fd->loop, &fd->rop);
-        if (which & WINPOLL_DEADLINE_WRITE) wp__op_nudge(fd->loop, &fd->wop);
+        /* under the lock: the leader's scan either saw the new value or
+           published the wait this compares with */
+        AcquireSRWLockExclusive(&fd->loop->lock);
+        wp__loop_deadline_armed(fd->loop, deadline_ns);
+        ReleaseSRWLockExclusive(&fd->loop->lock);
     }
     wp__fd_leave(fd, 0);
     return 0;
 }
 
-/* One batch of packets from the port, handed to their operations. */
-static void wp__poll_once(wp_loop *loop, DWORD ms) {
-    OVERLAPPED_ENTRY e[64];
-    ULONG n = 0, i;
-    if (!GetQueuedCompletionStatusEx(loop->port, e, 64, &n, ms, FALSE)) return; /* timeout: n means nothing */
-    for (i = 0; i < n; i++) {
-        wp_fd_op *op;
-        if (e[i].lpCompletionKey != WINPOLL__KEY_IO || e[i].lpOverlapped == NULL) continue; /* wakes, strangers */
-        op = (wp_fd_op *)(void *)((char *)e[i].lpOverlapped - offsetof(wp_fd_op, ov));
-        InterlockedExchange(&op->signal, WINPOLL__OP_DONE);
-        wp__wake(&op->signal, 1);
+static int wp__async_reads(const wp_async *a) {
+    return a->op == WINPOLL_ASYNC_READ || a->op == WINPOLL_ASYNC_READFROM || a->op == WINPOLL_ASYNC_ACCEPT;
+}
+
+/* One operation's deadline, at the leader's scan. */
+static void wp__op_deadline(wp_fd_op *op, long long *now, long long *next) {
+    long long dl;
+    if (op->timed_out) return;
+    dl = wp__load64(op->read ? &op->fd->rdeadline : &op->fd->wdeadline);
+    if (dl == 0) return;
+    if (*now == 0) *now = wp_monotonic_ns();
+    if (*now >= dl) {
+        op->timed_out = 1;
+        CancelIoEx(op->fd->handle, &op->ov); /* its packet still comes */
+    } else if (dl < *next) {
+        *next = dl;
     }
 }
 
+/* Fires the deadlines that have passed; publishes and returns when the
+   leader's wait must end: the nearest deadline ahead, or limit. */
+static long long wp__loop_deadlines(wp_loop *loop, long long limit) {
+    long long now = 0, next = limit;
+    wp_fd_op *w;
+    wp_async *a;
+    AcquireSRWLockExclusive(&loop->lock);
+    for (w = loop->waiters; w != NULL; w = w->next)
+        if (w->signal != WINPOLL__OP_DONE) wp__op_deadline(w, &now, &next);
+    for (a = loop->pending; a != NULL; a = a->next)
+        wp__op_deadline(wp__async_reads(a) ? &a->fd->rop : &a->fd->wop, &now, &next);
+    loop->lead_until = next;
+    ReleaseSRWLockExclusive(&loop->lock);
+    return next;
+}
+
+static void wp__async_completed(wp_async *a);
+
+/* Waits on the port until `until` (wp_monotonic_ns; WINPOLL__NEVER: no
+   limit; 0: do not wait) and hands out one batch of packets. */
+static void wp__port_wait(wp_loop *loop, long long until) {
+    OVERLAPPED_ENTRY e[64];
+    ULONG n = 0, i;
+    DWORD ms = INFINITE;
+    int armed = 0;
+    BOOL ok;
+    if (until != WINPOLL__NEVER) {
+        long long left = until - wp_monotonic_ns();
+        if (left <= 0) {
+            ms = 0;
+        } else {
+            long long m = (left + 999999) / 1000000; /* rounded up: never early */
+            ms = m > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)m;
+            if (loop->timer_packet != NULL) {
+                LARGE_INTEGER due;
+                due.QuadPart = -((left + 99) / 100); /* relative, in 100 ns */
+                armed = SetWaitableTimer(loop->timer, &due, 0, NULL, NULL, FALSE) &&
+                        wp__imports.NtAssociateWaitCompletionPacket(loop->timer_packet, loop->port, loop->timer,
+                                                                   (PVOID)WINPOLL__KEY_TIMER, NULL, 0, 0, NULL) >= 0;
+            }
+        }
+    }
+    ok = GetQueuedCompletionStatusEx(loop->port, e, 64, &n, ms, FALSE);
+    if (armed) wp__imports.NtCancelWaitCompletionPacket(loop->timer_packet, TRUE); /* and its packet, if queued */
+    if (!ok) return; /* timeout: n means nothing */
+    for (i = 0; i < n; i++) {
+        wp_fd_op *op;
+        if (e[i].lpCompletionKey != WINPOLL__KEY_IO || e[i].lpOverlapped == NULL) continue; /* wakes, timer, strangers */
+        op = (wp_fd_op *)(void *)((char *)e[i].lpOverlapped - offsetof(wp_fd_op, ov));
+        if (op->async != NULL) {
+            wp__async_completed(op->async);
+        } else {
+            InterlockedExchange(&op->signal, WINPOLL__OP_DONE);
+            wp__wake(&op->signal, 1);
+        }
+    }
+}
+
+/* One turn of the leader: fire deadlines, then wait on the port until the
+   nearest deadline or limit (0: only take what is there). */
+static void wp__lead_turn(wp_loop *loop, long long limit) { wp__port_wait(loop, wp__loop_deadlines(loop, limit)); }
+
+static int wp__lead_take(wp_loop *loop) { return InterlockedCompareExchange(&loop->leader, 1, 0) == 0; }
+
+/* Gives the lead up: to a blocking thread that still waits, else to a
+   thread sleeping in wp_loop_poll. */
+static void wp__lead_release(wp_loop *loop) {
+    wp_fd_op *w;
+    int handed = 0;
+    AcquireSRWLockExclusive(&loop->lock);
+    InterlockedExchange(&loop->leader, 0);
+    for (w = loop->waiters; w != NULL && !handed; w = w->next)
+        if (InterlockedCompareExchange(&w->signal, WINPOLL__OP_LEAD, WINPOLL__OP_WAITING) == WINPOLL__OP_WAITING) {
+            wp__wake(&w->signal, 1);
+            handed = 1;
+        }
+    ReleaseSRWLockExclusive(&loop->lock);
+    if (!handed && loop->sleepers > 0) wp__loop_kick(loop);
+}
+
 /* Waits until the kernel has finished with op (its packet was taken from
-   the port), cancelling it when the deadline passes. */
-static void wp__op_wait(wp_fd *fd, wp_fd_op *op, volatile LONG64 *deadline) {
+   the port): as the leader, or asleep on op's word until the leader hands
+   it the packet or the lead. */
+static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
     wp_loop *loop = fd->loop;
     int leading = 0;
     AcquireSRWLockExclusive(&loop->lock);
@@ -4179,88 +4458,103 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op, volatile LONG64 *deadline) {
     op->next = loop->waiters;
     if (op->next != NULL) op->next->prev = op;
     loop->waiters = op;
+    wp__loop_deadline_armed(loop, wp__load64(op->read ? &fd->rdeadline : &fd->wdeadline));
     ReleaseSRWLockExclusive(&loop->lock);
     for (;;) {
         LONG sig = op->signal;
-        long long dl = wp__load64(deadline);
-        DWORD ms = INFINITE;
         if (sig == WINPOLL__OP_DONE) break;
-        if (sig != WINPOLL__OP_WAITING) { /* lead offered, or look again */
-            InterlockedCompareExchange(&op->signal, WINPOLL__OP_WAITING, sig);
+        if (sig == WINPOLL__OP_LEAD) { /* the lead was offered: try to take it */
+            InterlockedCompareExchange(&op->signal, WINPOLL__OP_WAITING, WINPOLL__OP_LEAD);
             continue;
         }
-        if (dl != 0 && !op->timed_out) {
-            long long now = wp_monotonic_ns();
-            if (now >= dl) {
-                op->timed_out = 1;
-                CancelIoEx(fd->handle, &op->ov); /* its packet still comes */
-            } else {
-                long long left = (dl - now + 999999) / 1000000; /* round up: never early */
-                ms = left > 0x7FFFFFFF ? 0x7FFFFFFF : (DWORD)left;
-            }
-        }
-        if (!leading) leading = InterlockedCompareExchange(&loop->leader, 1, 0) == 0;
+        if (!leading) leading = wp__lead_take(loop);
         if (leading) {
-            wp__poll_once(loop, ms);
+            wp__lead_turn(loop, WINPOLL__NEVER);
         } else {
             LONG waiting = WINPOLL__OP_WAITING;
-            wp__wait_on(&op->signal, &waiting, sizeof waiting, ms);
+            wp__wait_on(&op->signal, &waiting, sizeof waiting, INFINITE);
         }
     }
     AcquireSRWLockExclusive(&loop->lock);
     if (op->prev != NULL) op->prev->next = op->next;
     else loop->waiters = op->next;
     if (op->next != NULL) op->next->prev = op->prev;
-    if (leading) {
-        /* hand the lead on to a thread that still waits */
-        wp_fd_op *w;
-        InterlockedExchange(&loop->leader, 0);
-        for (w = loop->waiters; w != NULL; w = w->next)
-            if (InterlockedCompareExchange(&w->signal, WINPOLL__OP_LEAD, WINPOLL__OP_WAITING) == WINPOLL__OP_WAITING) {
-                wp__wake(&w->signal, 1);
-                break;
-            }
-    }
     ReleaseSRWLockExclusive(&loop->lock);
+    if (leading) wp__lead_release(loop);
 }
 
-/* Go's execIO: submit an overlapped operation on op (ctx says which);
-   a synchronous success in skip mode returns at once; otherwise wait for
-   the packet, cancelling at the deadline; the result comes from
-   WSAGetOverlappedResult on the socket that owns the OVERLAPPED. submit
-   returns 0 when the call succeeded at once (the bytes in *got), else its
-   Winsock error (WSA_IO_PENDING when it pends). */
+/* wp_fd_close's wait for the FD's other users, on a port: the closing
+   thread takes its turn at leading, since the operations it waits for end
+   only when their packets are taken (all the more when it is the only
+   thread that polls, with async operations in flight). */
+static void wp__fd_close_wait(wp_fd *fd, unsigned long long st) {
+    wp_loop *loop = fd->loop;
+    if (loop != NULL && loop->port != NULL && wp__lead_take(loop)) {
+        wp__lead_turn(loop, wp_monotonic_ns() + 20000000);
+        wp__lead_release(loop);
+    } else {
+        wp__wait_on(&fd->mu, &st, sizeof st, 20);
+    }
+}
+
+/* Go's execIO, in parts. A submit function starts the overlapped call on
+   op (ctx says which) and returns 0 when it succeeded at once (the bytes
+   in *got), else its error (WSA_IO_PENDING when it pends). */
 typedef int (*wp__submit_fn)(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got);
 
-static long long wp__exec(wp_fd *fd, int read, wp__submit_fn submit, void *ctx) {
-    wp_fd_op *op = read ? &fd->rop : &fd->wop;
-    volatile LONG64 *deadline = read ? &fd->rdeadline : &fd->wdeadline;
-    DWORD got = 0, flags = 0;
+/* Starts op. Returns 1 when it is over with no packet to come (*r holds
+   the result: a synchronous success in skip mode, a truncated datagram, or
+   an error), 0 when a packet will come. */
+static int wp__op_start(wp_fd *fd, wp_fd_op *op, int read, wp__submit_fn submit, void *ctx, long long *r) {
+    DWORD got = 0;
     int err;
-    long long dl = wp__load64(deadline);
-    if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
     memset(&op->ov, 0, sizeof op->ov);
-    op->signal = WINPOLL__OP_WAITING;
+    op->signal = 0;
     op->timed_out = 0;
+    op->fd = fd;
+    op->read = read;
     err = submit(fd, op, ctx, &got);
-    if (fd->skip_on_success && (err == 0 || err == WSAEMSGSIZE)) { /* finished, and no packet comes */
+    if (fd->skip_on_success && (err == 0 || err == WSAEMSGSIZE || err == ERROR_MORE_DATA)) {
+        /* finished, and no packet comes */
         InterlockedIncrement(&fd->loop->sync_completions);
-        return err == 0 ? (long long)got : -WSAEMSGSIZE;
+        *r = err == 0 ? (long long)got : -(long long)err;
+        return 1;
     }
     /* Without skip mode a synchronous success, or a truncated datagram,
        still queues a packet (wine-notes 3): wait for it before the
        OVERLAPPED may be used again. */
-    if (err != 0 && err != WSA_IO_PENDING && err != WSAEMSGSIZE) return wp__fd_result(fd, -(long long)err);
-    wp__op_wait(fd, op, deadline);
-    if (wp__fd_is_socket(fd) ? !WSAGetOverlappedResult((SOCKET)fd->handle, &op->ov, &got, FALSE, &flags)
-                             : !GetOverlappedResult(fd->handle, &op->ov, &got, FALSE)) {
-        err = wp__fd_is_socket(fd) ? WSAGetLastError() : (int)GetLastError();
-        if ((err == WSA_OPERATION_ABORTED || err == WINPOLL__ERROR_HANDLES_CLOSED) && op->timed_out &&
-            !(wp__mu_load(fd) & WINPOLL__MU_CLOSED))
-            return -WINPOLL_ERR_DEADLINE;
-        return wp__fd_result(fd, -(long long)err);
+    if (err != 0 && err != WSA_IO_PENDING && err != WSAEMSGSIZE && err != ERROR_MORE_DATA) {
+        *r = wp__fd_result(fd, -(long long)err);
+        return 1;
     }
-    return (long long)got; /* done, even if a cancel came too late */
+    return 0;
+}
+
+/* The result of op, whose packet has been taken: the bytes, even if a
+   cancel came too late; the deadline error when its deadline cancelled it;
+   the closing error when close did. */
+static long long wp__op_result(wp_fd *fd, wp_fd_op *op) {
+    DWORD got = 0, flags = 0;
+    int err;
+    if (wp__fd_is_socket(fd) ? WSAGetOverlappedResult((SOCKET)fd->handle, &op->ov, &got, FALSE, &flags)
+                             : GetOverlappedResult(fd->handle, &op->ov, &got, FALSE))
+        return (long long)got;
+    err = wp__fd_is_socket(fd) ? WSAGetLastError() : (int)GetLastError();
+    if ((err == WSA_OPERATION_ABORTED || err == WINPOLL__ERROR_HANDLES_CLOSED) && op->timed_out &&
+        !(wp__mu_load(fd) & WINPOLL__MU_CLOSED))
+        return -WINPOLL_ERR_DEADLINE;
+    return wp__fd_result(fd, -(long long)err);
+}
+
+/* The blocking face: submit, then wait for the packet. */
+static long long wp__exec(wp_fd *fd, int read, wp__submit_fn submit, void *ctx) {
+    wp_fd_op *op = read ? &fd->rop : &fd->wop;
+    long long r, dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
+    if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
+    op->async = NULL;
+    if (wp__op_start(fd, op, read, submit, ctx, &r)) return r;
+    wp__op_wait(fd, op);
+    return wp__op_result(fd, op);
 }
 
 typedef struct wp__rw_ctx {
@@ -4318,52 +4612,81 @@ static int wp__submit_accept(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
                ? 0 : WSAGetLastError();
 }
 
-WINPOLL_API int wp_fd_accept(wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer) {
+/* A connection reset before AcceptEx took it: skip it, take the next one.
+   Windows says ERROR_NETNAME_DELETED (WSAECONNRESET through
+   WSAGetOverlappedResult); Wine 8 says WSAENOTCONN. The listener is fine. */
+static int wp__accept_was_reset(long long r) {
+    return r == -ERROR_NETNAME_DELETED || r == -WSAECONNRESET || r == -WSAENOTCONN;
+}
+
+/* After AcceptEx: the accepted socket c.s takes the listener's properties and
+   its addresses are read. 0 or the error (then c.s is closed). */
+static int wp__accept_finish(wp_fd *l, SOCKET *s, const char *addrs, wp_sockaddr *local, wp_sockaddr *peer) {
+    SOCKADDR *lp, *rp;
+    int llen, rlen;
+    if (setsockopt(*s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, (const char *)&l->handle, (int)sizeof(SOCKET)) != 0) {
+        int r = wp__wsa_error();
+        closesocket(*s);
+        *s = INVALID_SOCKET;
+        return r;
+    }
+    wp__imports.GetAcceptExSockaddrs((PVOID)(ULONG_PTR)addrs, 0, WINPOLL__ADDR_ROOM, WINPOLL__ADDR_ROOM, &lp, &llen,
+                                     &rp, &rlen);
+    if (local != NULL && wp_sockaddr_from_raw(local, lp, llen) != 0) memset(local, 0, sizeof *local);
+    if (peer != NULL && wp_sockaddr_from_raw(peer, rp, rlen) != 0) memset(peer, 0, sizeof *peer);
+    return 0;
+}
+
+/* The accepted socket s becomes *out, on the listener's loop. */
+static int wp__accept_adopt(wp_fd *l, SOCKET s, wp_fd *out) {
+    int r = wp_fd_init(out, (HANDLE)s, WINPOLL_KIND_STREAM_SOCKET);
+    if (r != 0) {
+        closesocket(s);
+        return r;
+    }
+    if (l->loop != NULL && (r = wp_fd_attach(out, l->loop)) != 0) wp_fd_close(out);
+    return r;
+}
+
+/* wp_fd_accept under the listener's read lock. */
+static int wp__accept_locked(wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer) {
     wp__accept_ctx c;
     wp_sockaddr self;
     int r;
-    if (l == NULL || out == NULL) return -ERROR_INVALID_PARAMETER;
-    r = wp__fdmu_rwlock(l, 1);
-    if (r < 0) return r;
     c.s = INVALID_SOCKET;
     if (!wp__fd_on_port(l)) {
-        r = (int)wp__fd_result(l, wp_accept((SOCKET)l->handle, &c.s, peer));
+        do r = (int)wp__fd_result(l, wp_accept((SOCKET)l->handle, &c.s, peer));
+        while (wp__accept_was_reset(r));
         if (r == 0 && local != NULL) wp_getsockname(c.s, local);
     } else if (wp__imports.AcceptEx == NULL || wp__imports.GetAcceptExSockaddrs == NULL) {
         r = -WSAEOPNOTSUPP;
     } else if ((r = wp_getsockname((SOCKET)l->handle, &self)) == 0) {
         for (;;) {
             long long x;
-            SOCKADDR *lp, *rp;
-            int llen, rlen;
             r = wp_socket(self.family, SOCK_STREAM, 0, &c.s);
             if (r < 0) break;
             x = wp__exec(l, 1, wp__submit_accept, &c);
             if (x < 0) {
                 closesocket(c.s);
                 c.s = INVALID_SOCKET;
-                if (x == -ERROR_NETNAME_DELETED || x == -WSAECONNRESET) continue; /* the next one */
+                if (wp__accept_was_reset(x)) continue; /* the next one */
                 r = (int)x;
                 break;
             }
-            if (setsockopt(c.s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, (const char *)&l->handle,
-                           (int)sizeof(SOCKET)) != 0) {
-                r = wp__wsa_error();
-                closesocket(c.s);
-                c.s = INVALID_SOCKET;
-                break;
-            }
-            wp__imports.GetAcceptExSockaddrs(c.addrs, 0, WINPOLL__ADDR_ROOM, WINPOLL__ADDR_ROOM, &lp, &llen, &rp,
-                                             &rlen);
-            if (local != NULL) wp_sockaddr_from_raw(local, lp, llen);
-            if (peer != NULL) wp_sockaddr_from_raw(peer, rp, rlen);
+            r = wp__accept_finish(l, &c.s, c.addrs, local, peer);
             break;
         }
     }
-    if (r == 0) {
-        wp_fd_init(out, (HANDLE)c.s, WINPOLL_KIND_STREAM_SOCKET);
-        if (l->loop != NULL && (r = wp_fd_attach(out, l->loop)) != 0) wp_fd_close(out);
-    }
+    if (r == 0) r = wp__accept_adopt(l, c.s, out);
+    return r;
+}
+
+WINPOLL_API int wp_fd_accept(wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer) {
+    int r;
+    if (l == NULL || out == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_rwlock(l, 1);
+    if (r < 0) return r;
+    r = wp__accept_locked(l, out, local, peer);
     wp__fd_leave(l, 1);
     return r;
 }
@@ -4379,30 +4702,44 @@ static int wp__submit_connect(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
                ? 0 : WSAGetLastError();
 }
 
+/* Whether a connect runs as ConnectEx on the port (AF_UNIX has no ConnectEx). */
+static int wp__connect_on_port(wp_fd *fd, const wp_sockaddr *addr) {
+    return wp__fd_on_port(fd) && addr->family != AF_UNIX && wp__imports.ConnectEx != NULL;
+}
+
+/* ConnectEx wants a bound socket: binds an unbound one to the wildcard
+   address of the family. */
+static int wp__connect_bind(wp_fd *fd, int family) {
+    wp_sockaddr bound;
+    if (wp_getsockname((SOCKET)fd->handle, &bound) == 0) return 0;
+    memset(&bound, 0, sizeof bound);
+    bound.family = (unsigned short)family;
+    return wp_bind((SOCKET)fd->handle, &bound);
+}
+
+/* wp_fd_connect under the write lock; c holds addr in raw form. */
+static int wp__connect_locked(wp_fd *fd, const wp_sockaddr *addr, wp__connect_ctx *c) {
+    int r;
+    if (!wp__connect_on_port(fd, addr)) return (int)wp__fd_result(fd, wp_connect((SOCKET)fd->handle, addr));
+    r = wp__connect_bind(fd, addr->family);
+    if (r == 0) {
+        long long x = wp__exec(fd, 0, wp__submit_connect, c);
+        r = x < 0 ? (int)x : 0;
+    }
+    if (r == 0 && setsockopt((SOCKET)fd->handle, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, NULL, 0) != 0)
+        r = wp__wsa_error();
+    return r;
+}
+
 WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr) {
     wp__connect_ctx c;
-    wp_sockaddr bound;
     int r;
     if (fd == NULL) return -ERROR_INVALID_PARAMETER;
     r = wp_sockaddr_to_raw(addr, &c.ss, &c.len);
     if (r < 0) return r;
     r = wp__fdmu_rwlock(fd, 0);
     if (r < 0) return r;
-    if (!wp__fd_on_port(fd) || addr->family == AF_UNIX || wp__imports.ConnectEx == NULL) {
-        r = (int)wp__fd_result(fd, wp_connect((SOCKET)fd->handle, addr));
-    } else {
-        if (wp_getsockname((SOCKET)fd->handle, &bound) != 0) { /* ConnectEx wants a bound socket */
-            memset(&bound, 0, sizeof bound);
-            bound.family = addr->family;
-            r = wp_bind((SOCKET)fd->handle, &bound);
-        }
-        if (r == 0) {
-            long long x = wp__exec(fd, 0, wp__submit_connect, &c);
-            r = x < 0 ? (int)x : 0;
-        }
-        if (r == 0 && setsockopt((SOCKET)fd->handle, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, NULL, 0) != 0)
-            r = wp__wsa_error();
-    }
+    r = wp__connect_locked(fd, addr, &c);
     wp__fd_leave(fd, 2);
     return r;
 }
@@ -4426,13 +4763,10 @@ static int wp__submit_sendto(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
                ? 0 : WSAGetLastError();
 }
 
-WINPOLL_API long long wp_fd_readfrom(wp_fd *fd, void *buf, size_t n, wp_sockaddr *from, int *truncated) {
+/* wp_fd_readfrom under the read lock. */
+static long long wp__readfrom_locked(wp_fd *fd, void *buf, size_t n, wp_sockaddr *from, int *truncated) {
     wp__dgram_ctx c;
     long long r;
-    if (truncated != NULL) *truncated = 0;
-    if (fd == NULL || (buf == NULL && n > 0)) return -ERROR_INVALID_PARAMETER;
-    r = wp__fdmu_rwlock(fd, 1);
-    if (r < 0) return r;
     c.buf.buf = (char *)buf;
     c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
     c.len = (int)sizeof c.ss;
@@ -4447,8 +4781,26 @@ WINPOLL_API long long wp_fd_readfrom(wp_fd *fd, void *buf, size_t n, wp_sockaddr
         r = (long long)c.buf.len;
         if (truncated != NULL) *truncated = 1;
     }
+    return r;
+}
+
+WINPOLL_API long long wp_fd_readfrom(wp_fd *fd, void *buf, size_t n, wp_sockaddr *from, int *truncated) {
+    long long r;
+    if (truncated != NULL) *truncated = 0;
+    if (fd == NULL || (buf == NULL && n > 0)) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_rwlock(fd, 1);
+    if (r < 0) return r;
+    r = wp__readfrom_locked(fd, buf, n, from, truncated);
     wp__fd_leave(fd, 1);
     return r;
+}
+
+/* wp_fd_writeto under the write lock; c holds the address in raw form. */
+static long long wp__writeto_locked(wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to, wp__dgram_ctx *c) {
+    c->buf.buf = (char *)(ULONG_PTR)buf;
+    c->buf.len = (ULONG)n;
+    if (wp__fd_on_port(fd)) return wp__exec(fd, 0, wp__submit_sendto, c);
+    return wp__fd_result(fd, wp_sendto((SOCKET)fd->handle, buf, n, 0, to));
 }
 
 WINPOLL_API long long wp_fd_writeto(wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to) {
@@ -4460,10 +4812,7 @@ WINPOLL_API long long wp_fd_writeto(wp_fd *fd, const void *buf, size_t n, const 
     if (r < 0) return r;
     r = wp__fdmu_rwlock(fd, 0);
     if (r < 0) return r;
-    c.buf.buf = (char *)(ULONG_PTR)buf;
-    c.buf.len = (ULONG)n;
-    if (wp__fd_on_port(fd)) r = wp__exec(fd, 0, wp__submit_sendto, &c);
-    else r = wp__fd_result(fd, wp_sendto((SOCKET)fd->handle, buf, n, 0, to));
+    r = wp__writeto_locked(fd, buf, n, to, &c);
     wp__fd_leave(fd, 2);
     return r;
 }
@@ -4675,6 +5024,354 @@ WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx) {
     return r;
 }
 
+/* The async face. An async operation runs on its FD's rop or wop, as a
+   blocking one does, with op->async pointing back at it; the leader that
+   takes its packet finishes it (wp__async_completed) and queues it on the
+   loop's ready list, which wp_loop_poll empties in order. */
+
+static void wp__ready_push(wp_loop *loop, wp_async *a) {
+    a->next = NULL;
+    AcquireSRWLockExclusive(&loop->lock);
+    if (loop->ready_tail != NULL) loop->ready_tail->next = a;
+    else loop->ready_head = a;
+    loop->ready_tail = a;
+    ReleaseSRWLockExclusive(&loop->lock);
+    wp__loop_kick(loop);
+}
+
+static int wp__ready_pop(wp_loop *loop, wp_async **out, int max) {
+    int n = 0;
+    AcquireSRWLockExclusive(&loop->lock);
+    while (n < max && loop->ready_head != NULL) {
+        out[n++] = loop->ready_head;
+        loop->ready_head = loop->ready_head->next;
+    }
+    if (loop->ready_head == NULL) loop->ready_tail = NULL;
+    ReleaseSRWLockExclusive(&loop->lock);
+    return n;
+}
+
+static void wp__async_unlink(wp_loop *loop, wp_async *a) {
+    AcquireSRWLockExclusive(&loop->lock);
+    if (a->prev != NULL) a->prev->next = a->next;
+    else loop->pending = a->next;
+    if (a->next != NULL) a->next->prev = a->prev;
+    ReleaseSRWLockExclusive(&loop->lock);
+}
+
+static int wp__submit_async(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
+    wp_async *a = (wp_async *)ctx;
+    size_t left = a->n - a->done;
+    WSABUF b; /* Winsock copies the array before it returns */
+    DWORD flags = 0;
+    SOCKET s = (SOCKET)fd->handle;
+    b.buf = a->buf != NULL ? a->buf + a->done : NULL; /* NULL + 0 is no pointer in C */
+    b.len = left > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)left;
+    switch (a->op) {
+    case WINPOLL_ASYNC_READ:
+        if (!wp__fd_is_socket(fd)) return ReadFile(fd->handle, b.buf, b.len, got, &op->ov) ? 0 : (int)GetLastError();
+        return WSARecv(s, &b, 1, got, &flags, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+    case WINPOLL_ASYNC_WRITE:
+        if (!wp__fd_is_socket(fd)) return WriteFile(fd->handle, b.buf, b.len, got, &op->ov) ? 0 : (int)GetLastError();
+        return WSASend(s, &b, 1, got, 0, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+    case WINPOLL_ASYNC_READFROM:
+        a->len = (int)sizeof a->u.ss;
+        return WSARecvFrom(s, &b, 1, got, &flags, (SOCKADDR *)&a->u.ss, &a->len, &op->ov, NULL) == 0
+                   ? 0 : WSAGetLastError();
+    case WINPOLL_ASYNC_WRITETO:
+        return WSASendTo(s, &b, 1, got, 0, (SOCKADDR *)&a->u.ss, a->len, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+    case WINPOLL_ASYNC_ACCEPT:
+        return wp__imports.AcceptEx(s, a->s, a->u.accept_addrs, 0, WINPOLL__ADDR_ROOM, WINPOLL__ADDR_ROOM, got, &op->ov)
+                   ? 0 : WSAGetLastError();
+    default: /* WINPOLL_ASYNC_CONNECT */
+        return wp__imports.ConnectEx(s, (SOCKADDR *)&a->u.ss, a->len, NULL, 0, got, &op->ov) ? 0 : WSAGetLastError();
+    }
+}
+
+/* What follows one overlapped call of a: the blocking call's own steps
+   (write the rest, take the next connection after a reset, ...). Returns 1
+   to submit again, 0 when *r is the final result. */
+static int wp__async_step(wp_async *a, long long *r) {
+    wp_fd *fd = a->fd;
+    switch (a->op) {
+    case WINPOLL_ASYNC_READ:
+        if (!wp__fd_is_socket(fd) && *r == -ERROR_BROKEN_PIPE) *r = 0;
+        if (!wp__fd_is_socket(fd) && *r == -ERROR_MORE_DATA) *r = (long long)(a->n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : a->n);
+        return 0;
+    case WINPOLL_ASYNC_WRITE:
+    case WINPOLL_ASYNC_WRITETO:
+        if (*r > 0) a->done += (size_t)*r;
+        if (a->op == WINPOLL_ASYNC_WRITE && *r > 0 && a->done < a->n) return 1; /* the rest */
+        if (*r >= 0 || a->done > 0) *r = (long long)a->done;
+        return 0;
+    case WINPOLL_ASYNC_READFROM:
+        if (*r == -WSAEMSGSIZE || *r == -ERROR_MORE_DATA) { /* the buffer is full; the rest is gone */
+            *r = (long long)(a->n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : a->n);
+            a->truncated = 1;
+        }
+        if (*r >= 0 && a->out1 != NULL &&
+            wp_sockaddr_from_raw((wp_sockaddr *)a->out1, (SOCKADDR *)&a->u.ss, a->len) != 0)
+            memset(a->out1, 0, sizeof(wp_sockaddr));
+        return 0;
+    case WINPOLL_ASYNC_ACCEPT:
+        if (wp__accept_was_reset(*r)) { /* reset before we took it: the next one */
+            wp_sockaddr self;
+            closesocket(a->s);
+            a->s = INVALID_SOCKET;
+            *r = wp_getsockname((SOCKET)fd->handle, &self);
+            if (*r == 0) *r = wp_socket(self.family, SOCK_STREAM, 0, &a->s);
+            return *r == 0;
+        }
+        if (*r >= 0) {
+            *r = wp__accept_finish(fd, &a->s, a->u.accept_addrs, (wp_sockaddr *)a->out2, (wp_sockaddr *)a->out3);
+            if (*r == 0) *r = wp__accept_adopt(fd, a->s, (wp_fd *)a->out1);
+        } else {
+            closesocket(a->s);
+        }
+        a->s = INVALID_SOCKET;
+        return 0;
+    default: /* WINPOLL_ASYNC_CONNECT */
+        if (*r >= 0) {
+            *r = 0;
+            if (setsockopt((SOCKET)fd->handle, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, NULL, 0) != 0)
+                *r = wp__wsa_error();
+        }
+        return 0;
+    }
+}
+
+/* Runs a until it pends (a leader finishes it later) or ends (then it
+   leaves the FD and is queued). have: *r already holds a call's result. */
+static void wp__async_run(wp_async *a, int have, long long r) {
+    wp_fd *fd = a->fd;
+    wp_loop *loop = a->loop;
+    int read = wp__async_reads(a);
+    wp_fd_op *op = read ? &fd->rop : &fd->wop;
+    for (;;) {
+        if (!have) {
+            long long dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
+            if (dl != 0 && wp_monotonic_ns() >= dl) {
+                r = -WINPOLL_ERR_DEADLINE;
+            } else {
+                op->async = a;
+                if (!wp__op_start(fd, op, read, wp__submit_async, a, &r)) {
+                    /* Pending. Its packet may be taken at once: the leader
+                       waits (ASYNC_AWAITED) until a is in the list. */
+                    AcquireSRWLockExclusive(&loop->lock);
+                    a->prev = NULL;
+                    a->next = loop->pending;
+                    if (a->next != NULL) a->next->prev = a;
+                    loop->pending = a;
+                    wp__loop_deadline_armed(loop, dl);
+                    ReleaseSRWLockExclusive(&loop->lock);
+                    if (InterlockedExchange(&op->signal, WINPOLL__ASYNC_STARTED) == WINPOLL__ASYNC_AWAITED)
+                        wp__wake(&op->signal, 1);
+                    return; /* a and fd are the leader's now */
+                }
+            }
+        }
+        have = 0;
+        if (!wp__async_step(a, &r)) break;
+    }
+    op->async = NULL;
+    a->result = r;
+    wp__fd_leave(fd, read ? 1 : 2); /* may close the handle, after a wp_fd_close */
+    wp__ready_push(loop, a);
+}
+
+/* The leader took a's packet. */
+static void wp__async_completed(wp_async *a) {
+    wp_fd_op *op = wp__async_reads(a) ? &a->fd->rop : &a->fd->wop;
+    for (;;) { /* until its starter has put it in the pending list */
+        LONG sig = op->signal, awaited = WINPOLL__ASYNC_AWAITED;
+        if (sig == WINPOLL__ASYNC_STARTED) break;
+        if (sig == WINPOLL__ASYNC_STARTING &&
+            InterlockedCompareExchange(&op->signal, WINPOLL__ASYNC_AWAITED, WINPOLL__ASYNC_STARTING) !=
+                WINPOLL__ASYNC_STARTING)
+            continue;
+        wp__wait_on(&op->signal, &awaited, sizeof awaited, INFINITE);
+    }
+    wp__async_unlink(a->loop, a);
+    wp__async_run(a, 1, wp__op_result(a->fd, op));
+}
+
+/* The common start: checks, the FD's lock without waiting, the deadline. */
+static int wp__async_begin(wp_async *a, wp_fd *fd, int op, int read) {
+    int r;
+    long long dl;
+    if (a == NULL || fd == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_tryrwlock(fd, read);
+    if (r < 0) return r;
+    if (fd->loop == NULL) {
+        r = -ERROR_INVALID_PARAMETER;
+    } else {
+        dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
+        if (dl != 0 && wp_monotonic_ns() >= dl) r = -WINPOLL_ERR_DEADLINE;
+    }
+    if (r < 0) {
+        wp__fd_leave(fd, read ? 1 : 2);
+        return r;
+    }
+    a->fd = fd;
+    a->op = op;
+    a->truncated = 0;
+    a->result = 0;
+    a->next = a->prev = NULL;
+    a->loop = fd->loop;
+    a->buf = NULL;
+    a->n = a->done = 0;
+    a->out1 = a->out2 = a->out3 = NULL;
+    a->s = INVALID_SOCKET;
+    return 0;
+}
+
+/* The end of a start that ran the operation through (not on a port):
+   leave the FD, queue the result. */
+static int wp__async_ran(wp_async *a, long long r) {
+    a->result = r;
+    wp__fd_leave(a->fd, wp__async_reads(a) ? 1 : 2);
+    wp__ready_push(a->loop, a);
+    return 0;
+}
+
+WINPOLL_API int wp_async_read(wp_async *a, wp_fd *fd, void *buf, size_t n) {
+    int r;
+    if (fd != NULL && fd->kind != WINPOLL_KIND_PIPE && !wp__fd_is_socket(fd)) return -ERROR_INVALID_PARAMETER;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    r = wp__async_begin(a, fd, WINPOLL_ASYNC_READ, 1);
+    if (r < 0) return r;
+    a->buf = (char *)buf;
+    a->n = n;
+    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__fd_read_locked(fd, buf, n));
+    wp__async_run(a, 0, 0);
+    return 0;
+}
+
+WINPOLL_API int wp_async_write(wp_async *a, wp_fd *fd, const void *buf, size_t n) {
+    int r;
+    if (fd != NULL && fd->kind != WINPOLL_KIND_PIPE && !wp__fd_is_socket(fd)) return -ERROR_INVALID_PARAMETER;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    r = wp__async_begin(a, fd, WINPOLL_ASYNC_WRITE, 0);
+    if (r < 0) return r;
+    a->buf = (char *)(ULONG_PTR)buf;
+    a->n = n;
+    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__fd_write_all(fd, buf, n, -1));
+    wp__async_run(a, 0, 0);
+    return 0;
+}
+
+WINPOLL_API int wp_async_accept(wp_async *a, wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer) {
+    wp_sockaddr self;
+    int r;
+    if (out == NULL || (l != NULL && l->kind != WINPOLL_KIND_STREAM_SOCKET)) return -ERROR_INVALID_PARAMETER;
+    r = wp__async_begin(a, l, WINPOLL_ASYNC_ACCEPT, 1);
+    if (r < 0) return r;
+    a->out1 = out;
+    a->out2 = local;
+    a->out3 = peer;
+    if (!wp__fd_on_port(l)) return wp__async_ran(a, wp__accept_locked(l, out, local, peer));
+    if (wp__imports.AcceptEx == NULL || wp__imports.GetAcceptExSockaddrs == NULL) r = -WSAEOPNOTSUPP;
+    else if ((r = wp_getsockname((SOCKET)l->handle, &self)) == 0) r = wp_socket(self.family, SOCK_STREAM, 0, &a->s);
+    if (r < 0) {
+        wp__fd_leave(l, 1);
+        return r;
+    }
+    wp__async_run(a, 0, 0);
+    return 0;
+}
+
+WINPOLL_API int wp_async_connect(wp_async *a, wp_fd *fd, const wp_sockaddr *addr) {
+    wp__connect_ctx c;
+    int r;
+    if (fd != NULL && fd->kind != WINPOLL_KIND_STREAM_SOCKET) return -ERROR_INVALID_PARAMETER;
+    if (addr == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp_sockaddr_to_raw(addr, &c.ss, &c.len);
+    if (r < 0) return r;
+    r = wp__async_begin(a, fd, WINPOLL_ASYNC_CONNECT, 0);
+    if (r < 0) return r;
+    if (!wp__connect_on_port(fd, addr)) return wp__async_ran(a, wp__connect_locked(fd, addr, &c));
+    r = wp__connect_bind(fd, addr->family);
+    if (r < 0) {
+        wp__fd_leave(fd, 2);
+        return r;
+    }
+    memcpy(&a->u.ss, &c.ss, sizeof c.ss);
+    a->len = c.len;
+    wp__async_run(a, 0, 0);
+    return 0;
+}
+
+WINPOLL_API int wp_async_readfrom(wp_async *a, wp_fd *fd, void *buf, size_t n, wp_sockaddr *from) {
+    int r;
+    if (fd != NULL && !wp__fd_is_socket(fd)) return -ERROR_INVALID_PARAMETER;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    r = wp__async_begin(a, fd, WINPOLL_ASYNC_READFROM, 1);
+    if (r < 0) return r;
+    a->buf = (char *)buf;
+    a->n = n;
+    a->out1 = from;
+    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__readfrom_locked(fd, buf, n, from, &a->truncated));
+    wp__async_run(a, 0, 0);
+    return 0;
+}
+
+WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to) {
+    wp__dgram_ctx c;
+    int r;
+    if ((fd != NULL && !wp__fd_is_socket(fd)) || to == NULL || (buf == NULL && n > 0))
+        return -ERROR_INVALID_PARAMETER;
+    if (n > 0x7FFFFFFF) return -WSAEMSGSIZE;
+    r = wp_sockaddr_to_raw(to, &c.ss, &c.len);
+    if (r < 0) return r;
+    r = wp__async_begin(a, fd, WINPOLL_ASYNC_WRITETO, 0);
+    if (r < 0) return r;
+    a->buf = (char *)(ULONG_PTR)buf;
+    a->n = n;
+    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__writeto_locked(fd, buf, n, to, &c));
+    memcpy(&a->u.ss, &c.ss, sizeof c.ss);
+    a->len = c.len;
+    wp__async_run(a, 0, 0);
+    return 0;
+}
+
+WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeout_ms) {
+    long long end = WINPOLL__NEVER;
+    int n = 0, leading = 0, waited = 0;
+    if (loop == NULL || out == NULL || max <= 0 || timeout_ms < WINPOLL_INFINITE) return -ERROR_INVALID_PARAMETER;
+    if (timeout_ms > 0) end = wp_monotonic_ns() + (long long)timeout_ms * 1000000;
+    for (;;) {
+        LONG seq = loop->ready_seq;
+        if (!leading && loop->port != NULL) leading = wp__lead_take(loop);
+        /* what the port holds goes behind what is queued: no starving */
+        if (leading && !waited) wp__lead_turn(loop, 0);
+        waited = 0;
+        n = wp__ready_pop(loop, out, max);
+        if (n > 0 || InterlockedExchange(&loop->woken, 0)) break;
+        if (timeout_ms == 0 || (end != WINPOLL__NEVER && wp_monotonic_ns() >= end)) break;
+        if (leading) {
+            wp__lead_turn(loop, end);
+            waited = 1;
+        } else {
+            long long left = end == WINPOLL__NEVER ? -1 : (end - wp_monotonic_ns() + 999999) / 1000000;
+            DWORD ms = left < 0 ? INFINITE : left > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)left;
+            InterlockedIncrement(&loop->sleepers);
+            wp__wait_on(&loop->ready_seq, &seq, sizeof seq, ms);
+            InterlockedDecrement(&loop->sleepers);
+        }
+    }
+    if (leading) wp__lead_release(loop);
+    return n;
+}
+
+WINPOLL_API int wp_loop_wake(wp_loop *loop) {
+    if (loop == NULL) return -ERROR_INVALID_PARAMETER;
+    if (InterlockedExchange(&loop->woken, 1) == 0 && loop->port != NULL &&
+        !PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL))
+        return wp__last_error();
+    wp__loop_kick(loop);
+    return 0;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -4740,7 +5437,11 @@ WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx) {
 #undef WINPOLL__OP_WAITING
 #undef WINPOLL__OP_DONE
 #undef WINPOLL__OP_LEAD
-#undef WINPOLL__OP_RECHECK
+#undef WINPOLL__KEY_TIMER
+#undef WINPOLL__ASYNC_STARTING
+#undef WINPOLL__ASYNC_STARTED
+#undef WINPOLL__ASYNC_AWAITED
+#undef WINPOLL__NEVER
 #undef WINPOLL__SIO_UDP_CONNRESET
 #undef WINPOLL__SIO_UDP_NETRESET
 #undef WINPOLL__ADDR_ROOM

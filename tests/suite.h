@@ -125,4 +125,36 @@ static __inline long long suite_read_file(const char *path, char *buf, size_t ca
     return r < 0 ? -1 : n;
 }
 
+/* A connected TCP pair on loopback (family AF_INET or AF_INET6), Nagle
+   off: the connecting end in *c, the accepted one in *s. 1, or 0. */
+static __inline int suite_socket_pair(int family, SOCKET *c, SOCKET *s) {
+    SOCKET l;
+    wp_sockaddr lo, bound;
+    int ok;
+    if (wp_socket(family, SOCK_STREAM, IPPROTO_TCP, &l) != 0) return 0;
+    wp_ip_parse(&lo, family == AF_INET ? "127.0.0.1" : "::1");
+    ok = wp_bind(l, &lo) == 0 && wp_listen(l, 1) == 0 && wp_getsockname(l, &bound) == 0 &&
+         wp_socket(family, SOCK_STREAM, IPPROTO_TCP, c) == 0;
+    ok = ok && wp_connect(*c, &bound) == 0 && wp_accept(l, s, NULL) == 0;
+    wp_closesocket(l);
+    if (!ok) return 0;
+    wp_setsockopt_int(*c, IPPROTO_TCP, TCP_NODELAY, 1);
+    wp_setsockopt_int(*s, IPPROTO_TCP, TCP_NODELAY, 1);
+    return 1;
+}
+
+/* The same pair as two FDs, each attached to lp (when not NULL). 1, or 0. */
+static __inline int suite_fd_pair(wp_loop *lp, int family, wp_fd *a, wp_fd *b) {
+    SOCKET c, s;
+    if (!suite_socket_pair(family, &c, &s)) return 0;
+    if (wp_fd_init(a, (HANDLE)c, 0) != 0 || wp_fd_init(b, (HANDLE)s, 0) != 0) return 0;
+    return lp == NULL || (wp_fd_attach(a, lp) == 0 && wp_fd_attach(b, lp) == 0);
+}
+
+/* Skips a test that only makes sense in completion-port mode. */
+#define SUITE_NEED_IOCP(why) \
+    do { \
+        if (wp_mode() == WINPOLL_MODE_BLOCKING) WPT_SKIP(why); \
+    } while (0)
+
 #endif

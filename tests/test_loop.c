@@ -43,28 +43,14 @@ static void *counting_realloc(void *q, size_t size) {
 static wp_loop loop;
 
 /* A connected TCP pair on loopback, both ends attached to the loop. */
-static int tcp_pair(int family, wp_fd *a, wp_fd *b) {
-    SOCKET l, c, s;
-    wp_sockaddr lo, bound;
-    if (wp_socket(family, SOCK_STREAM, IPPROTO_TCP, &l) != 0) return 0;
-    wp_ip_parse(&lo, family == AF_INET ? "127.0.0.1" : "::1");
-    if (wp_bind(l, &lo) != 0 || wp_listen(l, 1) != 0 || wp_getsockname(l, &bound) != 0) return 0;
-    if (wp_socket(family, SOCK_STREAM, IPPROTO_TCP, &c) != 0 || wp_connect(c, &bound) != 0) return 0;
-    if (wp_accept(l, &s, NULL) != 0) return 0;
-    wp_closesocket(l);
-    if (wp_fd_init(a, (HANDLE)c, 0) != 0 || wp_fd_init(b, (HANDLE)s, 0) != 0) return 0;
-    return wp_fd_attach(a, &loop) == 0 && wp_fd_attach(b, &loop) == 0;
-}
+static int tcp_pair(int family, wp_fd *a, wp_fd *b) { return suite_fd_pair(&loop, family, a, b); }
 
 static void loop_setup(void) {
     static int done;
     if (!done) done = wp_loop_init(&loop) == 0;
 }
 
-#define NEED_IOCP(why) \
-    do { \
-        if (wp_mode() == WINPOLL_MODE_BLOCKING) WPT_SKIP(why); \
-    } while (0)
+#define NEED_IOCP SUITE_NEED_IOCP
 #define NO_DEADLINES_YET "deadlines in blocking mode are not written yet"
 
 static void echo_on(int family) {
