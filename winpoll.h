@@ -67,11 +67,17 @@
 
    MODES
 
-       Completion-port mode (the default) runs I/O as overlapped operations on an
-       I/O completion port. Blocking mode (WINPOLL_BLOCKING) runs the same API
-       through plain blocking calls. Only the implementation file needs the
-       macro; the declarations and struct layouts are identical in both modes,
-       and wp_mode() tells at run time which one was compiled.
+       Completion-port mode (the default) runs the I/O of attached FDs as
+       overlapped operations on an I/O completion port that the calling
+       threads take turns to serve. Blocking mode (WINPOLL_BLOCKING) creates
+       no port: each call runs to its end in its own thread, waiting for its
+       overlapped operation on an event of the FD (Windows' own "blocking"
+       socket calls wait the same way), which is what lets a deadline or a
+       close from another thread end exactly that call. Async operations run
+       inside their start call and are handed back by the next poll. Only
+       the implementation file needs the macro; the declarations and struct
+       layouts are identical in both modes, and wp_mode() tells at run time
+       which one was compiled.
 
    THREADING
 
@@ -635,7 +641,8 @@ WINPOLL_API int wp_getaddrinfo(const char *host, unsigned short port, int family
 /* >>sockets ----------------------------------------------------------------- */
 
 /* wp_socket: WSASocketW, never inheritable (WSA_FLAG_NO_HANDLE_INHERIT),
-   overlapped in completion-port mode. Stores the socket in *out and returns
+   overlapped (as socket() makes them; plain blocking calls work on it, and
+   the FD's operations need it in both modes). Stores the socket in *out and returns
    0, or the error (-WSAEAFNOSUPPORT where the family is missing, as AF_UNIX
    before Windows 10 1803). wp_socket_dual_stack: an AF_INET6 socket with
    IPV6_V6ONLY off, which also takes IPv4 peers (as ::ffff:a.b.c.d). */
@@ -734,6 +741,7 @@ typedef struct wp_fd_op {
     struct wp_async *async;      /* the async operation it runs, or NULL for a waiting thread */
     struct wp_fd *fd;            /* its FD, and which of its deadlines applies */
     int read;
+    void *volatile event;        /* blocking mode: the event it is waited for on, made at first use */
 } wp_fd_op;
 
 typedef struct wp_fd {
@@ -900,8 +908,8 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
    alone, no busy waiting). Timed waits end on time: with a
    high-resolution timer whose expiry arrives on the port where Windows
    has one (10 version 1803 and later), not at the next 15.6 ms tick. In
-   blocking mode the loop has no port: attaching changes nothing, and it
-   only queues the results of async operations. */
+   blocking mode the loop has no port (see MODES): it marks the FDs whose
+   operations obey deadlines, and queues the results of async operations. */
 typedef struct wp_loop {
     HANDLE port;
     volatile LONG leader;              /* 1 while a thread polls the port for all */
@@ -929,13 +937,16 @@ typedef struct wp_loop {
 WINPOLL_API int wp_loop_init(wp_loop *loop);
 WINPOLL_API int wp_loop_close(wp_loop *loop);
 
-/* wp_fd_attach: runs the FD's socket I/O on the loop (completion-port mode):
-   associates the socket with the port, turns on skip-on-success where every
-   installed TCP/UDP provider has IFS handles (Go's check, go.dev/issue/22149)
-   and skip-set-event always, and for UDP turns off SIO_UDP_CONNRESET and
+/* wp_fd_attach: runs the FD's socket or pipe I/O on the loop: associates
+   the handle with the port, turns on skip-on-success where every installed
+   TCP/UDP provider has IFS handles (Go's check, go.dev/issue/22149) and
+   skip-set-event always, and for UDP turns off SIO_UDP_CONNRESET and
    SIO_UDP_NETRESET, so that an ICMP error does not fail the next receive.
-   From then on wp_fd_read and wp_fd_write on the FD are overlapped
-   operations that obey the FD's deadlines. Sockets, and pipes opened with
+   From then on the FD's reads, writes, accepts, connects, ... are
+   overlapped operations that obey the FD's deadlines. In blocking mode
+   there is no port: each operation is waited for by its own thread on an
+   event of the FD (two at most, made at first use), with the same
+   deadlines, close and results. Sockets, and pipes opened with
    FILE_FLAG_OVERLAPPED (named pipes: CreateNamedPipeW, CreateFileW);
    an anonymous pipe from wp_pipe is synchronous and cannot be attached.
    Returns 0 or the error (-ERROR_INVALID_PARAMETER when already attached,
@@ -953,7 +964,9 @@ WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop);
    deadline passed is cancelled (CancelIoEx) and fails with the deadline
    error, unless it had completed already, in which case its bytes are
    returned. A deadline in the past fails new operations at once. Deadlines
-   never fire early. Applies to attached FDs in completion-port mode.
+   never fire early. Applies to attached FDs, in both modes (in blocking
+   mode a timed wait may end at the next clock tick, up to 15.6 ms late on
+   Windows).
    Returns 0, the closing error, or -ERROR_INVALID_PARAMETER. */
 WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns);
 
@@ -3134,7 +3147,7 @@ static int wp__wsa_error(void) {
 }
 
 WINPOLL_API int wp_socket(int family, int type, int protocol, SOCKET *out) {
-    DWORD flags = WSA_FLAG_NO_HANDLE_INHERIT | (WINPOLL__BLOCKING ? 0 : WSA_FLAG_OVERLAPPED);
+    DWORD flags = WSA_FLAG_NO_HANDLE_INHERIT | WSA_FLAG_OVERLAPPED; /* as socket() makes them; blocking calls work too */
     SOCKET s;
     int r;
     if (out == NULL) return -ERROR_INVALID_PARAMETER;
@@ -3531,6 +3544,9 @@ static void wp__fd_destroy(wp_fd *fd) {
     else
         fd->close_result = CloseHandle(fd->handle) ? 0 : wp__last_error();
     fd->handle = INVALID_HANDLE_VALUE;
+    if (fd->rop.event != NULL) CloseHandle((HANDLE)fd->rop.event);
+    if (fd->wop.event != NULL) CloseHandle((HANDLE)fd->wop.event);
+    fd->rop.event = fd->wop.event = NULL;
     WINPOLL__FREE(fd->console_in, NULL);
     WINPOLL__FREE(fd->console_out, NULL);
     fd->console_in = fd->console_out = NULL;
@@ -3621,13 +3637,15 @@ static long long wp__console_read(wp_fd *fd, void *buf, size_t n);
 static long long wp__console_write(wp_fd *fd, const void *buf, size_t n);
 static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n);
 
-/* Attached to a loop with a port: the socket's I/O is overlapped. */
-static int wp__fd_on_port(const wp_fd *fd) { return fd->loop != NULL && fd->loop->port != NULL; }
+/* Attached to a loop: the socket's or pipe's I/O runs as overlapped
+   operations, waited for on the loop's port (in blocking mode, on the
+   operation's event). */
+static int wp__fd_attached(const wp_fd *fd) { return fd->loop != NULL; }
 
 /* wp_fd_read under the read lock. */
 static long long wp__fd_read_locked(wp_fd *fd, void *buf, size_t n) {
     if (fd->kind == WINPOLL_KIND_CONSOLE) return wp__console_read(fd, buf, n);
-    if (wp__fd_on_port(fd)) return wp__exec_rw(fd, 1, buf, n);
+    if (wp__fd_attached(fd)) return wp__exec_rw(fd, 1, buf, n);
     if (wp__fd_is_socket(fd)) return wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
     return wp__fd_result(fd, wp_read(fd->handle, buf, n));
 }
@@ -3655,8 +3673,8 @@ static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long lon
             ov.OffsetHigh = (DWORD)(at >> 32);
             pov = &ov;
         }
-        if (wp__fd_is_socket(fd) || wp__fd_on_port(fd)) { /* no plain WriteFile on an overlapped handle */
-            long long sent = wp__fd_on_port(fd) ? wp__exec_rw(fd, 0, (char *)(ULONG_PTR)buf + done, want)
+        if (wp__fd_is_socket(fd) || wp__fd_attached(fd)) { /* no plain WriteFile on an overlapped handle */
+            long long sent = wp__fd_attached(fd) ? wp__exec_rw(fd, 0, (char *)(ULONG_PTR)buf + done, want)
                                                 : wp_sendto((SOCKET)fd->handle, (const char *)buf + done, want, 0, NULL);
             if (sent < 0) {
                 sent = wp__fd_result(fd, sent);
@@ -4279,14 +4297,14 @@ WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop) {
         if (skip) modes |= 0x1; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS */
         if (!SetFileCompletionNotificationModes(fd->handle, modes)) r = wp__last_error();
         fd->skip_on_success = r == 0 && skip;
-        if (r == 0 && fd->kind == WINPOLL_KIND_DGRAM_SOCKET) {
-            BOOL off = FALSE;
-            DWORD got;
-            WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
-            WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_NETRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
-        }
     }
 #endif
+    if (r == 0 && fd->kind == WINPOLL_KIND_DGRAM_SOCKET) {
+        BOOL off = FALSE;
+        DWORD got;
+        WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
+        WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_NETRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
+    }
     if (r == 0) fd->loop = loop;
     wp__fd_leave(fd, 0);
     return r;
@@ -4343,6 +4361,11 @@ WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) 
         AcquireSRWLockExclusive(&fd->loop->lock);
         wp__loop_deadline_armed(fd->loop, deadline_ns);
         ReleaseSRWLockExclusive(&fd->loop->lock);
+    } else {
+        /* blocking mode: wake the thread waiting on the event; it looks
+           at its deadline again */
+        if ((which & WINPOLL_DEADLINE_READ) && fd->rop.event != NULL) SetEvent((HANDLE)fd->rop.event);
+        if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.event != NULL) SetEvent((HANDLE)fd->wop.event);
     }
     wp__fd_leave(fd, 0);
     return 0;
@@ -4531,8 +4554,9 @@ static int wp__op_start(wp_fd *fd, wp_fd_op *op, int read, wp__submit_fn submit,
 }
 
 /* The result of op, whose packet has been taken: the bytes, even if a
-   cancel came too late; the deadline error when its deadline cancelled it;
-   the closing error when close did. */
+   cancel came too late or cut it short; the deadline error when its
+   deadline cancelled it before any byte moved; the closing error when
+   close did. */
 static long long wp__op_result(wp_fd *fd, wp_fd_op *op) {
     DWORD got = 0, flags = 0;
     int err;
@@ -4540,10 +4564,58 @@ static long long wp__op_result(wp_fd *fd, wp_fd_op *op) {
                              : GetOverlappedResult(fd->handle, &op->ov, &got, FALSE))
         return (long long)got;
     err = wp__fd_is_socket(fd) ? WSAGetLastError() : (int)GetLastError();
-    if ((err == WSA_OPERATION_ABORTED || err == WINPOLL__ERROR_HANDLES_CLOSED) && op->timed_out &&
-        !(wp__mu_load(fd) & WINPOLL__MU_CLOSED))
-        return -WINPOLL_ERR_DEADLINE;
+    if (err == WSA_OPERATION_ABORTED || err == WINPOLL__ERROR_HANDLES_CLOSED) {
+        /* Cut short by a deadline or a close after some bytes had moved (a
+           large send): those bytes count, and the error shows at the next
+           call. Reporting none would lose them for the caller. */
+        if (op->ov.InternalHigh > 0) return (long long)op->ov.InternalHigh;
+        if (op->timed_out && !(wp__mu_load(fd) & WINPOLL__MU_CLOSED)) return -WINPOLL_ERR_DEADLINE;
+    }
     return wp__fd_result(fd, -(long long)err);
+}
+
+/* Blocking mode: the operation is waited for on its own event (made at
+   its first use, closed with the FD), bounded by its deadline. Moving the
+   deadline signals the event, so the thread looks again; when it passes,
+   CancelIoEx ends this operation alone. */
+static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, int read, wp__submit_fn submit, void *ctx) {
+    volatile LONG64 *deadline = read ? &fd->rdeadline : &fd->wdeadline;
+    DWORD got = 0;
+    int err;
+    if (op->event == NULL) {
+        HANDLE e = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (e == NULL) return wp__last_error();
+        InterlockedExchangePointer((void *volatile *)&op->event, e); /* before the deadline is read */
+    }
+    memset(&op->ov, 0, sizeof op->ov);
+    op->ov.hEvent = (HANDLE)op->event;
+    op->timed_out = 0;
+    op->fd = fd;
+    op->read = read;
+    op->async = NULL;
+    ResetEvent(op->ov.hEvent);
+    err = submit(fd, op, ctx, &got);
+    if (err == 0) return (long long)got; /* no port: nothing more comes */
+    if (err != WSA_IO_PENDING) return wp__fd_result(fd, -(long long)err);
+    for (;;) {
+        DWORD ms = INFINITE;
+        long long dl;
+        if (HasOverlappedIoCompleted(&op->ov)) break;
+        dl = wp__load64(deadline);
+        if (dl != 0 && !op->timed_out) {
+            long long now = wp_monotonic_ns();
+            if (now >= dl) {
+                op->timed_out = 1;
+                CancelIoEx(fd->handle, &op->ov); /* then wait for it to end */
+                continue;
+            }
+            dl = (dl - now + 999999) / 1000000; /* round up: never early */
+            ms = dl > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)dl;
+        }
+        WaitForSingleObject(op->ov.hEvent, ms);
+        ResetEvent(op->ov.hEvent); /* then look: a completion after this sets it again */
+    }
+    return wp__op_result(fd, op);
 }
 
 /* The blocking face: submit, then wait for the packet. */
@@ -4551,6 +4623,7 @@ static long long wp__exec(wp_fd *fd, int read, wp__submit_fn submit, void *ctx) 
     wp_fd_op *op = read ? &fd->rop : &fd->wop;
     long long r, dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
     if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
+    if (fd->loop->port == NULL) return wp__exec_evented(fd, op, read, submit, ctx);
     op->async = NULL;
     if (wp__op_start(fd, op, read, submit, ctx, &r)) return r;
     wp__op_wait(fd, op);
@@ -4654,7 +4727,7 @@ static int wp__accept_locked(wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockad
     wp_sockaddr self;
     int r;
     c.s = INVALID_SOCKET;
-    if (!wp__fd_on_port(l)) {
+    if (!wp__fd_attached(l)) {
         do r = (int)wp__fd_result(l, wp_accept((SOCKET)l->handle, &c.s, peer));
         while (wp__accept_was_reset(r));
         if (r == 0 && local != NULL) wp_getsockname(c.s, local);
@@ -4704,7 +4777,7 @@ static int wp__submit_connect(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
 
 /* Whether a connect runs as ConnectEx on the port (AF_UNIX has no ConnectEx). */
 static int wp__connect_on_port(wp_fd *fd, const wp_sockaddr *addr) {
-    return wp__fd_on_port(fd) && addr->family != AF_UNIX && wp__imports.ConnectEx != NULL;
+    return wp__fd_attached(fd) && addr->family != AF_UNIX && wp__imports.ConnectEx != NULL;
 }
 
 /* ConnectEx wants a bound socket: binds an unbound one to the wildcard
@@ -4770,7 +4843,7 @@ static long long wp__readfrom_locked(wp_fd *fd, void *buf, size_t n, wp_sockaddr
     c.buf.buf = (char *)buf;
     c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
     c.len = (int)sizeof c.ss;
-    if (wp__fd_on_port(fd)) {
+    if (wp__fd_attached(fd)) {
         r = wp__exec(fd, 1, wp__submit_recvfrom, &c);
         if ((r >= 0 || r == -WSAEMSGSIZE) && from != NULL && wp_sockaddr_from_raw(from, (SOCKADDR *)&c.ss, c.len) != 0)
             memset(from, 0, sizeof *from);
@@ -4799,7 +4872,7 @@ WINPOLL_API long long wp_fd_readfrom(wp_fd *fd, void *buf, size_t n, wp_sockaddr
 static long long wp__writeto_locked(wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to, wp__dgram_ctx *c) {
     c->buf.buf = (char *)(ULONG_PTR)buf;
     c->buf.len = (ULONG)n;
-    if (wp__fd_on_port(fd)) return wp__exec(fd, 0, wp__submit_sendto, c);
+    if (wp__fd_attached(fd)) return wp__exec(fd, 0, wp__submit_sendto, c);
     return wp__fd_result(fd, wp_sendto((SOCKET)fd->handle, buf, n, 0, to));
 }
 
@@ -4863,7 +4936,7 @@ WINPOLL_API long long wp_fd_writev(wp_fd *fd, const wp_iovec *iov, int count) {
                 k++;
                 kat = 0;
             }
-            if (wp__fd_on_port(fd)) {
+            if (wp__fd_attached(fd)) {
                 r = wp__exec(fd, 0, wp__submit_gather, &c);
             } else {
                 DWORD sent = 0;
@@ -4926,7 +4999,7 @@ WINPOLL_API long long wp_fd_readmsg(wp_fd *fd, void *buf, size_t n, void *contro
     c.msg.dwBufferCount = 1;
     c.msg.Control.buf = (char *)control;
     c.msg.Control.len = control_len != NULL ? (ULONG)*control_len : 0;
-    if (wp__fd_on_port(fd)) {
+    if (wp__fd_attached(fd)) {
         r = wp__exec(fd, 1, wp__submit_recvmsg, &c);
     } else {
         DWORD got = 0;
@@ -4968,7 +5041,7 @@ WINPOLL_API long long wp_fd_writemsg(wp_fd *fd, const void *buf, size_t n, const
     c.msg.dwBufferCount = 1;
     c.msg.Control.buf = (char *)(ULONG_PTR)control;
     c.msg.Control.len = (ULONG)control_len;
-    if (wp__fd_on_port(fd)) {
+    if (wp__fd_attached(fd)) {
         r = wp__exec(fd, 0, wp__submit_sendmsg, &c);
     } else {
         DWORD sent = 0;
@@ -4994,7 +5067,7 @@ WINPOLL_API int wp_fd_raw_read(wp_fd *fd, wp_raw_fn fn, void *ctx) {
     r = wp__fdmu_rwlock(fd, 1);
     if (r < 0) return r;
     while (!fn((SOCKET)fd->handle, ctx)) {
-        if (wp__fd_on_port(fd)) {
+        if (wp__fd_attached(fd)) {
             long long x = wp__exec(fd, 1, wp__submit_readiness, NULL);
             if (x < 0 && x != -WSAEMSGSIZE) { /* a zero-byte peek at a datagram reports that */
                 r = (int)x;
@@ -5242,7 +5315,7 @@ WINPOLL_API int wp_async_read(wp_async *a, wp_fd *fd, void *buf, size_t n) {
     if (r < 0) return r;
     a->buf = (char *)buf;
     a->n = n;
-    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__fd_read_locked(fd, buf, n));
+    if (a->loop->port == NULL) return wp__async_ran(a, wp__fd_read_locked(fd, buf, n));
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5255,7 +5328,7 @@ WINPOLL_API int wp_async_write(wp_async *a, wp_fd *fd, const void *buf, size_t n
     if (r < 0) return r;
     a->buf = (char *)(ULONG_PTR)buf;
     a->n = n;
-    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__fd_write_all(fd, buf, n, -1));
+    if (a->loop->port == NULL) return wp__async_ran(a, wp__fd_write_all(fd, buf, n, -1));
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5269,7 +5342,7 @@ WINPOLL_API int wp_async_accept(wp_async *a, wp_fd *l, wp_fd *out, wp_sockaddr *
     a->out1 = out;
     a->out2 = local;
     a->out3 = peer;
-    if (!wp__fd_on_port(l)) return wp__async_ran(a, wp__accept_locked(l, out, local, peer));
+    if (a->loop->port == NULL) return wp__async_ran(a, wp__accept_locked(l, out, local, peer));
     if (wp__imports.AcceptEx == NULL || wp__imports.GetAcceptExSockaddrs == NULL) r = -WSAEOPNOTSUPP;
     else if ((r = wp_getsockname((SOCKET)l->handle, &self)) == 0) r = wp_socket(self.family, SOCK_STREAM, 0, &a->s);
     if (r < 0) {
@@ -5289,7 +5362,8 @@ WINPOLL_API int wp_async_connect(wp_async *a, wp_fd *fd, const wp_sockaddr *addr
     if (r < 0) return r;
     r = wp__async_begin(a, fd, WINPOLL_ASYNC_CONNECT, 0);
     if (r < 0) return r;
-    if (!wp__connect_on_port(fd, addr)) return wp__async_ran(a, wp__connect_locked(fd, addr, &c));
+    if (a->loop->port == NULL || !wp__connect_on_port(fd, addr))
+        return wp__async_ran(a, wp__connect_locked(fd, addr, &c));
     r = wp__connect_bind(fd, addr->family);
     if (r < 0) {
         wp__fd_leave(fd, 2);
@@ -5310,7 +5384,7 @@ WINPOLL_API int wp_async_readfrom(wp_async *a, wp_fd *fd, void *buf, size_t n, w
     a->buf = (char *)buf;
     a->n = n;
     a->out1 = from;
-    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__readfrom_locked(fd, buf, n, from, &a->truncated));
+    if (a->loop->port == NULL) return wp__async_ran(a, wp__readfrom_locked(fd, buf, n, from, &a->truncated));
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5327,7 +5401,7 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
     if (r < 0) return r;
     a->buf = (char *)(ULONG_PTR)buf;
     a->n = n;
-    if (!wp__fd_on_port(fd)) return wp__async_ran(a, wp__writeto_locked(fd, buf, n, to, &c));
+    if (a->loop->port == NULL) return wp__async_ran(a, wp__writeto_locked(fd, buf, n, to, &c));
     memcpy(&a->u.ss, &c.ss, sizeof c.ss);
     a->len = c.len;
     wp__async_run(a, 0, 0);

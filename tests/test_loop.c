@@ -2,9 +2,8 @@
    and IPv6, 64 MiB checksummed both ways at once, the synchronous fast path,
    deadlines (never early, late by less than 100 ms here, moved while an
    operation pends, already past), close from another thread during a
-   pending read, and many threads waiting on one loop. The deadline tests
-   run in completion-port mode only: blocking mode's deadlines are not
-   written yet. */
+   pending read, and many threads waiting on one loop. All of it runs in
+   both modes, but for the tests of the port itself. */
 /* The allocator hooks count the bytes the library holds (the size is kept
    in front of each block). */
 #define WIN32_LEAN_AND_MEAN
@@ -51,7 +50,6 @@ static void loop_setup(void) {
 }
 
 #define NEED_IOCP SUITE_NEED_IOCP
-#define NO_DEADLINES_YET "deadlines in blocking mode are not written yet"
 
 static void echo_on(int family) {
     wp_fd a, b;
@@ -207,7 +205,6 @@ static void read_deadline_on_time_then_usable(void) {
     char buf[8];
     long long dl, end, r;
     int round;
-    NEED_IOCP(NO_DEADLINES_YET);
     loop_setup();
     WPT_CHECK(tcp_pair(AF_INET, &a, &b));
     for (round = 0; round < 3; round++) {
@@ -243,7 +240,6 @@ static void deadline_moved_while_pending(void) {
     wp_fd a, b;
     HANDLE t;
     long long moved_to;
-    NEED_IOCP(NO_DEADLINES_YET);
     loop_setup();
     WPT_CHECK(tcp_pair(AF_INET, &a, &b));
     /* brought forward: from 10 s to 100 ms */
@@ -275,7 +271,6 @@ static void past_deadline_fails_at_once_and_loses_nothing(void) {
     wp_fd a, b;
     char buf[8];
     double t0;
-    NEED_IOCP(NO_DEADLINES_YET);
     loop_setup();
     WPT_CHECK(tcp_pair(AF_INET, &a, &b));
     WPT_EQ(wp_fd_write(&a, "abc", 3), 3);
@@ -778,7 +773,6 @@ static void named_pipes_on_the_loop(void) {
     wp_fd s, c;
     HANDLE t;
     char buf[16];
-    NEED_IOCP("completion-port mode only: blocking mode runs no port");
     loop_setup();
     WPT_CHECK(named_pipe_pair(&s, &c));
     WPT_EQ(wp_fd_write(&c, "over pipe", 9), 9);
