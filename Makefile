@@ -114,8 +114,7 @@ $(BUILD)/compile-checks.txt: winpoll.h tests/scripts/compile-checks.sh $(wildcar
 	    LLD_LINK="$(LLD_LINK)" WINE_LIB="$(WINE_LIB)" HOST="$(HOST)" \
 	    sh tests/scripts/compile-checks.sh > $@.tmp && mv $@.tmp $@
 
-demo-run: $(BUILD)/clang-iocp/ex_errors.exe $(BUILD)/clang-iocp/ex_file_copy.exe $(BUILD)/clang-iocp/ex_spawn_pipe.exe \
-          $(BUILD)/compile-checks.txt
+demo-run: $(foreach e,$(EXAMPLES),$(BUILD)/clang-iocp/ex_$(e).exe) $(BUILD)/compile-checks.txt
 	@echo "== winpoll.h $$(sed -n 's/^#define WINPOLL_VERSION_STRING "\(.*\)"/\1/p' winpoll.h): the header in every configuration"
 	@sed -n 's/^\(PASS\|FAIL\) compile\//  \1 /p' $(BUILD)/compile-checks.txt
 	@echo "== examples/errors.c: real failures explained by wp_strerror (built with clang-cl, run under $(if $(RUN),Wine,Windows))"
@@ -124,6 +123,21 @@ demo-run: $(BUILD)/clang-iocp/ex_errors.exe $(BUILD)/clang-iocp/ex_file_copy.exe
 	@$(RUN) $(BUILD)/clang-iocp/ex_file_copy.exe
 	@echo "== examples/spawn_pipe.c: a child with exactly its pipes inherited"
 	@$(RUN) $(BUILD)/clang-iocp/ex_spawn_pipe.exe
+	@echo "== examples/echo_server.c + echo_client.c: one thread serving clients; the third one stays idle past its 2 s deadline"
+	@rm -f $(BUILD)/echo.port
+	@$(RUN) $(BUILD)/clang-iocp/ex_echo_server.exe --port 0 --idle 2 --clients 3 --port-file $(BUILD)/echo.port & \
+	 i=0; while [ ! -f $(BUILD)/echo.port ] && [ $$i -lt 200 ]; do sleep 0.1; i=$$((i+1)); done; \
+	 port=$$(tr -d '\r\n' < $(BUILD)/echo.port); \
+	 $(RUN) $(BUILD)/clang-iocp/ex_echo_client.exe 127.0.0.1 $$port hello "two words"; \
+	 $(RUN) $(BUILD)/clang-iocp/ex_echo_client.exe 127.0.0.1 $$port again; \
+	 $(RUN) $(BUILD)/clang-iocp/ex_echo_client.exe 127.0.0.1 $$port --idle; \
+	 wait
+	@echo "== examples/udp_echo.c: datagrams on IPv4 and IPv6, senders as text, a truncated one reported"
+	@$(RUN) $(BUILD)/clang-iocp/ex_udp_echo.exe
+	@echo "== examples/console_utf8.c: lines reversed character by character (input piped here: bytes pass through)"
+	@printf 'h\303\251llo \346\227\245\346\234\254\350\252\236 \360\237\230\200\nabc\n' | $(RUN) $(BUILD)/clang-iocp/ex_console_utf8.exe
+	@echo "== examples/game_loop.c: the async face polled with timeout 0 once per frame"
+	@$(RUN) $(BUILD)/clang-iocp/ex_game_loop.exe
 
 $(DRIVER): tests/driver.c
 	@mkdir -p $(BUILD)
