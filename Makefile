@@ -88,8 +88,26 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-run
 
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%.exe,$(wildcard tests/bench/*.c))
-bench-run: $(BENCHES)
+ECHO_BENCH := $(BUILD)/bench/echo/server-iocp.exe $(BUILD)/bench/echo/server-blocking.exe $(BUILD)/bench/echo/load$(if $(filter windows,$(HOST)),.exe)
+bench-run: $(BENCHES) $(ECHO_BENCH)
 	@for b in $(BENCHES); do echo "== $$b"; $(RUN) $$b || exit 1; done
+	@echo "== TCP echo over loopback (tests/bench/echo)"
+	@sh tests/bench/echo/run.sh $(BUILD)/bench/echo "$(RUN)"
+
+$(BUILD)/bench/echo/server-%.exe: tests/bench/echo/server.c winpoll.h
+	@mkdir -p $(@D)
+	$(CLANG_CL) $(CL_FLAGS) $(if $(filter blocking,$*),-DWINPOLL_BLOCKING) /c /Fo$(basename $@).obj -- $<
+	$(call CL_LINK,$(basename $@).obj,$@)
+
+# the load generator is built for the host: under Wine it must not share the
+# server's wineserver
+$(BUILD)/bench/echo/load$(if $(filter windows,$(HOST)),.exe): tests/bench/echo/load.c
+	@mkdir -p $(@D)
+ifeq ($(HOST),windows)
+	$(CLANG_CL) /nologo /O2 /W4 $< /Fe$@ ws2_32.lib
+else
+	cc -std=c99 -O2 -Wall -Wextra -o $@ $<
+endif
 
 $(BUILD)/bench/%.exe: tests/bench/%.c winpoll.h
 	@mkdir -p $(@D)

@@ -4593,8 +4593,7 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, int read, wp__submit_
     op->fd = fd;
     op->read = read;
     op->async = NULL;
-    ResetEvent(op->ov.hEvent);
-    err = submit(fd, op, ctx, &got);
+    err = submit(fd, op, ctx, &got); /* the I/O manager resets the event as it starts the call */
     if (err == 0) return (long long)got; /* no port: nothing more comes */
     if (err != WSA_IO_PENDING) return wp__fd_result(fd, -(long long)err);
     for (;;) {
@@ -4613,7 +4612,8 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, int read, wp__submit_
             ms = dl > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)dl;
         }
         WaitForSingleObject(op->ov.hEvent, ms);
-        ResetEvent(op->ov.hEvent); /* then look: a completion after this sets it again */
+        if (HasOverlappedIoCompleted(&op->ov)) break;
+        ResetEvent(op->ov.hEvent); /* a wake or a timeout: look again (a completion after this sets it again) */
     }
     return wp__op_result(fd, op);
 }

@@ -1,0 +1,101 @@
+#!/bin/sh
+# run.sh DIR RUN - the TCP echo benchmark: the four servers of server.c
+# against the host-built load generator, for 1 x 64 B, 64 x 64 B and
+# 64 x 16 KiB, REPS runs of SECS seconds each, pinned (wineserver and the
+# server on CPU 0, the load on CPU 1) and unpinned; then the memory each
+# server holds per idle connection (1,000 of them). Prints markdown tables:
+# medians with min-max, and the ratio to the hand-written baseline.
+set -eu
+dir=$1
+run=$2 # how to run a Windows program ("" on Windows)
+REPS=${REPS:-3}
+SECS=${SECS:-2}
+load="$dir/load"
+[ -x "$load" ] || load="$dir/load.exe"
+
+# start_server EXE KIND [ARGS]: in the background, pinned by $pin; sets $port
+start_server() {
+    exe=$1; kind=$2; shift 2
+    rm -f "$dir/port"
+    $pin_server $run "$exe" "$kind" "$dir/port" 60 "$@" > "$dir/server.out" 2>&1 &
+    spid=$!
+    i=0
+    while [ ! -s "$dir/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    port=$(tr -d '\r\n' < "$dir/port")
+}
+
+stop_server() { kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; }
+
+# field NAME LINE: the value of NAME=... in LINE
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# stats: reads numbers, prints "median min-max"
+stats() { sort -g | awk '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%.0f %.0f-%.0f", m, v[1], v[NR]}'; }
+
+bench() {
+    echo
+    echo "$1"
+    echo
+    echo "| server | conns x size | round trips/s (min-max) | MB/s | p50 us | p99 us | fairness | longest ms | vs baseline |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for mode in iocp blocking; do
+        for cfg in "1 64" "64 64" "64 16384"; do
+            set -- $cfg
+            conns=$1; size=$2
+            base=""
+            for kind in baseline winpoll; do
+                : > "$dir/rates"; : > "$dir/lines"
+                r=0
+                while [ $r -lt "$REPS" ]; do
+                    start_server "$dir/server-$mode.exe" $kind
+                    line=$($pin_load "$load" 127.0.0.1 "$port" "$conns" "$size" "$SECS")
+                    stop_server
+                    field rate "$line" >> "$dir/rates"
+                    echo "$line" >> "$dir/lines"
+                    r=$((r + 1))
+                done
+                rate=$(stats < "$dir/rates")
+                med=${rate%% *}
+                # the other figures from the run with the median rate
+                line=$(grep "rate=$med " "$dir/lines" | head -1)
+                [ -n "$line" ] || line=$(sed -n 1p "$dir/lines")
+                if [ $kind = baseline ]; then base=$med; ratio="1.00"; else ratio=$(awk "BEGIN{printf \"%.2f\", $med/$base}"); fi
+                name="$mode $kind"; [ $kind = baseline ] && name="$mode baseline (hand-written)"
+                printf '| %s | %s x %s B | %s (%s) | %s | %s | %s | %s | %s | %sx |\n' "$name" "$conns" "$size" \
+                    "$med" "${rate#* }" "$(field mbs "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" \
+                    "$(field fair "$line")" "$(field longest_ms "$line")" "$ratio"
+            done
+        done
+    done
+}
+
+if [ -n "$run" ] && command -v taskset >/dev/null 2>&1; then
+    # a wineserver of our own, on CPU 0 with the server
+    prefix=$(cd "$(dirname "$0")/../../.." && pwd)/build/wineprefix
+    WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
+    sleep 1
+    WINEPREFIX=$prefix taskset -c 0 wineserver -p30 >/dev/null 2>&1
+    pin_server="taskset -c 0"; pin_load="taskset -c 1"
+    bench "pinned: wineserver and server on CPU 0, load generator on CPU 1"
+    WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
+    sleep 1
+    WINEPREFIX=$prefix wineserver -p30 >/dev/null 2>&1
+fi
+pin_server=""; pin_load=""
+bench "unpinned"
+
+echo
+echo "| server | bytes per idle connection (1,000 held) |"
+echo "|---|---|"
+for s in "iocp winpoll" "blocking winpoll" "iocp baseline"; do
+    set -- $s
+    start_server "$dir/server-$1.exe" $2 --idle 1000
+    "$load" 127.0.0.1 "$port" --idle 1001 8 > /dev/null &
+    lpid=$!
+    i=0
+    while ! grep -q bytes_per_conn "$dir/server.out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    b=$(sed -n 's/^bytes_per_conn=//p' "$dir/server.out" | tr -d '\r')
+    kill $lpid 2>/dev/null || true; wait $lpid 2>/dev/null || true
+    stop_server
+    printf '| %s %s | %s |\n' "$1" "$2" "${b:-not measured}"
+done
