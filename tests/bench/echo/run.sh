@@ -74,12 +74,12 @@ if [ -n "$run" ] && command -v taskset >/dev/null 2>&1; then
     prefix=$(cd "$(dirname "$0")/../../.." && pwd)/build/wineprefix
     WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
     sleep 1
-    WINEPREFIX=$prefix taskset -c 0 wineserver -p30 >/dev/null 2>&1
+    WINEPREFIX=$prefix taskset -c 0 wineserver -p30 >/dev/null 2>&1 || true
     pin_server="taskset -c 0"; pin_load="taskset -c 1"
     bench "pinned: wineserver and server on CPU 0, load generator on CPU 1"
     WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
     sleep 1
-    WINEPREFIX=$prefix wineserver -p30 >/dev/null 2>&1
+    WINEPREFIX=$prefix wineserver -p30 >/dev/null 2>&1 || true
 fi
 pin_server=""; pin_load=""
 bench "unpinned"
