@@ -83,6 +83,13 @@
 
        Unless its comment says otherwise, every function may be called from any
        thread. wp_init() runs once per process however many threads race to it.
+       An FD runs one read and one write at a time (others wait; an async start
+       gets -ERROR_BUSY) and any number of other calls; wp_fd_close and
+       wp_fd_set_deadline may come from any thread at any moment. Any number of
+       threads may use one loop, in blocking calls and in wp_loop_poll at once;
+       wp_loop_wake is safe anywhere, a console control handler included. A
+       transcoder state, a wp_dir, and a wp_async until it is handed back,
+       belong to one thread at a time.
 
    THE FD LIFECYCLE
 

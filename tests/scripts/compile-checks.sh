@@ -72,6 +72,7 @@ for tool in gcc clang-cl; do
     case $tool in g*) [ -n "$MINGW_CC" ] || continue ;; esac
     ok $tool declarations-only decl_only.c
     ok $tool unity-twice unity.c
+    ok $tool readme-echo-server readme_echo.c
     ok $tool windows-h-lean-first windows_first_lean.c
     ok $tool windows-h-after-and-hygiene windows_after.c
     ok $tool user-macros-kept user_macros_kept.c
