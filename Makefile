@@ -4,7 +4,8 @@
 #                UBSan build), run the compile-only checks, run everything,
 #                and print one line "N passed, N failed, N skipped"
 #   make demo    build the examples and show the library at work
-#   make bench   the benchmarks (clang-cl -O2, completion-port mode), as tables
+#   make bench   the benchmarks (clang-cl -O2, both modes), as tables
+#   make fuzz    the seeded random tests, 40 times longer, a new seed each run
 #   make clean   remove build/
 #
 # On Linux the programs are cross-built (mingw-w64 gcc; clang-cl + lld-link
@@ -69,7 +70,7 @@ HELPER_EXES  := $(foreach c,$(CONFIGS),$(BUILD)/$(c)/child.exe)
 EXAMPLE_EXES := $(foreach c,$(filter-out %ubsan-iocp %ubsan-blocking,$(CONFIGS)),$(foreach e,$(EXAMPLES),$(BUILD)/$(c)/ex_$(e).exe))
 DRIVER       := $(BUILD)/driver.exe
 
-.PHONY: all test test-run demo demo-run bench bench-run deps build compile-checks clean
+.PHONY: all test test-run demo demo-run bench bench-run fuzz fuzz-run deps build compile-checks clean
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
@@ -86,6 +87,18 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
+
+# The fuzz suite 40 times longer than in make test, with a new seed each run
+# (printed; FUZZ_SEED=n replays one), in a plain and a UBSan build.
+FUZZ_SEED ?= $(shell date +%s)
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(BUILD)/clang-iocp/test_fuzz.exe $(BUILD)/clang-ubsan-iocp/test_fuzz.exe
+	@for c in clang-iocp clang-ubsan-iocp; do \
+	    echo "== $$c/test_fuzz, seed $(FUZZ_SEED)"; \
+	    WINPOLL_FUZZ_SCALE=40 WINPOLL_FUZZ_SEED=$(FUZZ_SEED) $(RUN) $(BUILD)/$$c/test_fuzz.exe || exit 1; \
+	done
 
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%.exe,$(wildcard tests/bench/*.c))
 ECHO_BENCH := $(BUILD)/bench/echo/server-iocp.exe $(BUILD)/bench/echo/server-blocking.exe $(BUILD)/bench/echo/load$(if $(filter windows,$(HOST)),.exe)
