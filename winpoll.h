@@ -737,7 +737,8 @@ WINPOLL_API int wp_handle_kind(HANDLE h);
    in place until wp_fd_close has returned, and touch its fields only through
    the functions. Waiting threads sleep on the FD's own words
    (WaitOnAddress, or on Windows 7 a process-wide table of condition
-   variables): no kernel object per FD, no spinning. */
+   variables): no kernel object per FD, no spinning. Every FD function given
+   a NULL fd returns -ERROR_INVALID_PARAMETER. */
 /* One overlapped operation of an FD: its reads use one, its writes the
    other. Private: touch it only through the functions. */
 typedef struct wp_fd_op {
@@ -3434,6 +3435,7 @@ static void wp__fd_close_wait(wp_fd *fd, unsigned long long st);
 
 /* Takes a reference. 0, or the closing error, or too many references. */
 static int wp__fdmu_incref(wp_fd *fd) {
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
     for (;;) {
         unsigned long long old = wp__mu_load(fd), n;
         if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
@@ -3488,8 +3490,10 @@ static int wp__fdmu_rwlock(wp_fd *fd, int read) {
     const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
     const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
     const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
-    volatile LONG *sema = read ? &fd->rsema : &fd->wsema;
+    volatile LONG *sema;
     unsigned long long ref = WINPOLL__MU_REF; /* 0 once we hold one */
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
+    sema = read ? &fd->rsema : &fd->wsema;
     for (;;) {
         unsigned long long old = wp__mu_load(fd), n;
         int err = 0;
@@ -3513,6 +3517,7 @@ static int wp__fdmu_rwlock(wp_fd *fd, int read) {
    free: 0, -ERROR_BUSY, or the closing error. */
 static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
     const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
     for (;;) {
         unsigned long long old = wp__mu_load(fd), n;
         if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
@@ -3635,7 +3640,7 @@ WINPOLL_API int wp_fd_close(wp_fd *fd) {
 }
 
 WINPOLL_API int wp_fd_is_stream(const wp_fd *fd) {
-    return fd->kind != WINPOLL_KIND_DGRAM_SOCKET && fd->kind != WINPOLL_KIND_OTHER_SOCKET;
+    return fd != NULL && fd->kind != WINPOLL_KIND_DGRAM_SOCKET && fd->kind != WINPOLL_KIND_OTHER_SOCKET;
 }
 
 WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd) { return wp_fd_is_stream(fd); }

@@ -3,6 +3,40 @@
 #ifndef SUITE_H
 #define SUITE_H
 
+/* SUITE_COUNT_BYTES (defined before including this): the allocator hooks
+   count the bytes the library holds in bytes_held (the size is kept in
+   front of each block), so that a test can see it return to where it was. */
+#ifdef SUITE_COUNT_BYTES
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#include <string.h>
+static volatile LONG64 bytes_held;
+static __inline void *suite_counting_malloc(size_t size) {
+    size_t *p = (size_t *)HeapAlloc(GetProcessHeap(), 0, size + sizeof(size_t) * 2);
+    if (p == NULL) return NULL;
+    p[0] = size;
+    InterlockedExchangeAdd64(&bytes_held, (LONG64)size);
+    return p + 2;
+}
+static __inline void suite_counting_free(void *q) {
+    size_t *p = (size_t *)q;
+    if (p == NULL) return;
+    InterlockedExchangeAdd64(&bytes_held, -(LONG64)p[-2]);
+    HeapFree(GetProcessHeap(), 0, p - 2);
+}
+static __inline void *suite_counting_realloc(void *q, size_t size) {
+    void *n = suite_counting_malloc(size);
+    if (n != NULL && q != NULL) {
+        memcpy(n, q, ((size_t *)q)[-2] < size ? ((size_t *)q)[-2] : size);
+        suite_counting_free(q);
+    }
+    return n;
+}
+#define WINPOLL_MALLOC(size, ctx) ((void)(ctx), suite_counting_malloc(size))
+#define WINPOLL_REALLOC(p, size, ctx) ((void)(ctx), suite_counting_realloc((p), (size)))
+#define WINPOLL_FREE(p, ctx) ((void)(ctx), suite_counting_free(p))
+#endif
+
 #define WINPOLL_IMPLEMENTATION
 #include "../winpoll.h"
 #include <stdio.h>

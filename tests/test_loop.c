@@ -6,34 +6,7 @@
    both modes, but for the tests of the port itself. */
 /* The allocator hooks count the bytes the library holds (the size is kept
    in front of each block). */
-#define WIN32_LEAN_AND_MEAN
-#include <windows.h>
-#include <string.h>
-static volatile LONG64 bytes_held;
-static void *counting_malloc(size_t size) {
-    size_t *p = (size_t *)HeapAlloc(GetProcessHeap(), 0, size + sizeof(size_t) * 2);
-    if (p == NULL) return NULL;
-    p[0] = size;
-    InterlockedExchangeAdd64(&bytes_held, (LONG64)size);
-    return p + 2;
-}
-static void counting_free(void *q) {
-    size_t *p = (size_t *)q;
-    if (p == NULL) return;
-    InterlockedExchangeAdd64(&bytes_held, -(LONG64)p[-2]);
-    HeapFree(GetProcessHeap(), 0, p - 2);
-}
-static void *counting_realloc(void *q, size_t size) {
-    void *n = counting_malloc(size);
-    if (n != NULL && q != NULL) {
-        memcpy(n, q, ((size_t *)q)[-2] < size ? ((size_t *)q)[-2] : size);
-        counting_free(q);
-    }
-    return n;
-}
-#define WINPOLL_MALLOC(size, ctx) ((void)(ctx), counting_malloc(size))
-#define WINPOLL_REALLOC(p, size, ctx) ((void)(ctx), counting_realloc((p), (size)))
-#define WINPOLL_FREE(p, ctx) ((void)(ctx), counting_free(p))
+#define SUITE_COUNT_BYTES
 
 #include "suite.h"
 
@@ -816,10 +789,10 @@ static void allocator_hooks_count_what_the_library_holds(void) {
     wp_file_info fi;
     LONG64 before = bytes_held;
     size_t k;
-    void *grow = counting_realloc(NULL, 10); /* the counter itself balances */
-    grow = counting_realloc(grow, 1000);
+    void *grow = suite_counting_realloc(NULL, 10); /* the counter itself balances */
+    grow = suite_counting_realloc(grow, 1000);
     WPT_EQ(bytes_held, before + 1000);
-    counting_free(grow);
+    suite_counting_free(grow);
     WPT_EQ(bytes_held, before);
     strcpy(path, "C:\\");
     for (k = 3; k < 400; k++) path[k] = 'q';
