@@ -1,0 +1,247 @@
+/* test_stress.c - threads racing over real sockets and pipes, bounded in
+   time: short here (make test), long in make stress (WINPOLL_STRESS_SCALE,
+   e.g. 10 for 10 s of racing and 2,000 connection cycles). In both modes.
+   - 8 threads read, write, move deadlines and close at random over 100
+     loopback pairs; every byte is checked where it lands (its value is a
+     function of its offset, so a lost or doubled byte shows), and the pairs
+     still open at the end are drained: every byte a write reported arrived;
+   - connect, accept, echo and close, many times over;
+   - a blocked read of an anonymous pipe, ended by close, many times over.
+   After each, the handle count and the library's bytes are where they were. */
+#define SUITE_COUNT_BYTES
+#include "suite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static wp_loop loop;
+
+static long scale(void) {
+    const char *s = getenv("WINPOLL_STRESS_SCALE");
+    long k = s != NULL ? atol(s) : 1;
+    return k > 0 ? k : 1;
+}
+
+static unsigned char pattern(long long off) { return (unsigned char)((off * 2654435761u) >> 11); }
+
+static void setup(long *handles, LONG64 *bytes) {
+    static int done;
+    SOCKET s;
+    if (!done) { /* Winsock's own first-use handles, before counting */
+        wp_loop_init(&loop);
+        wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &s);
+        wp_closesocket(s);
+        done = 1;
+    }
+    *handles = suite_handle_count();
+    *bytes = bytes_held;
+}
+
+/* ---- 8 threads, 100 pairs ---- */
+
+#define PAIRS 100
+#define THREADS 8
+
+typedef struct pair {
+    wp_fd a, b;                      /* a writes, b reads */
+    volatile LONG wtoken, rtoken;    /* one writer and one reader thread at a time */
+    volatile LONG closed;
+    long long written, read;         /* under the tokens */
+    volatile LONG bad;
+} pair;
+
+static pair pairs[PAIRS];
+static volatile LONG stop_all;
+static volatile LONG64 total_bytes;
+
+static unsigned next_rand(unsigned *s) {
+    *s = *s * 1103515245u + 12345u;
+    return *s >> 8;
+}
+
+static DWORD WINAPI racer(LPVOID arg) {
+    unsigned seed = (unsigned)(ULONG_PTR)arg * 7919u + 1;
+    unsigned char buf[4096];
+    while (!stop_all) {
+        pair *p = &pairs[next_rand(&seed) % PAIRS];
+        unsigned what = next_rand(&seed) % 100;
+        if (what < 45) { /* write */
+            if (InterlockedCompareExchange(&p->wtoken, 1, 0) != 0) continue;
+            {
+                size_t n = 1 + next_rand(&seed) % sizeof buf, i;
+                long long r;
+                for (i = 0; i < n; i++) buf[i] = pattern(p->written + (long long)i);
+                /* bounded; other threads move it while it waits */
+                wp_fd_set_deadline(&p->a, WINPOLL_DEADLINE_WRITE, wp_monotonic_ns() + 5000000);
+                r = wp_fd_write(&p->a, buf, n);
+                if (r > 0) p->written += r; /* what it reports written is what counts */
+            }
+            InterlockedExchange(&p->wtoken, 0);
+        } else if (what < 90) { /* read */
+            if (InterlockedCompareExchange(&p->rtoken, 1, 0) != 0) continue;
+            {
+                long long r, i;
+                wp_fd_set_deadline(&p->b, WINPOLL_DEADLINE_READ, wp_monotonic_ns() + 5000000);
+                r = wp_fd_read(&p->b, buf, 1 + next_rand(&seed) % sizeof buf);
+                for (i = 0; i < r; i++)
+                    if (buf[i] != pattern(p->read + i)) {
+                        InterlockedIncrement(&p->bad);
+                        break;
+                    }
+                if (r > 0) {
+                    p->read += r;
+                    InterlockedExchangeAdd64(&total_bytes, r);
+                }
+            }
+            InterlockedExchange(&p->rtoken, 0);
+        } else if (what < 99) { /* a deadline moved: sooner, or later */
+            long long dl = wp_monotonic_ns() + (long long)(next_rand(&seed) % 3 ? next_rand(&seed) % 3000000 : 50000000);
+            wp_fd_set_deadline(next_rand(&seed) % 2 ? &p->a : &p->b, 1 + next_rand(&seed) % 3, dl);
+        } else if ((p - pairs) % 2 == 0 && next_rand(&seed) % 4 == 0 && /* half the pairs; the others are drained */
+                   InterlockedCompareExchange(&p->closed, 1, 0) == 0) {
+            wp_fd_close(&p->a); /* while others may be inside it */
+            wp_fd_close(&p->b);
+        }
+    }
+    return 0;
+}
+
+static void eight_threads_hundred_pairs(void) {
+    long handles;
+    LONG64 bytes;
+    HANDLE t[THREADS];
+    int i, open_pairs = 0;
+    long long ms = 1500 * scale();
+    setup(&handles, &bytes);
+    memset(pairs, 0, sizeof pairs);
+    stop_all = 0;
+    total_bytes = 0;
+    for (i = 0; i < PAIRS; i++) WPT_CHECK(suite_fd_pair(&loop, AF_INET, &pairs[i].a, &pairs[i].b));
+    for (i = 0; i < THREADS; i++) t[i] = CreateThread(NULL, 0, racer, (LPVOID)(ULONG_PTR)i, 0, NULL);
+    Sleep((DWORD)ms);
+    stop_all = 1;
+    for (i = 0; i < 1200; i++) { /* Go's way to end blocked calls: a deadline in the past, until all have left */
+        int k;
+        for (k = 0; k < PAIRS; k++) {
+            wp_fd_set_deadline(&pairs[k].a, 3, 1);
+            wp_fd_set_deadline(&pairs[k].b, 3, 1);
+        }
+        if (WaitForMultipleObjects(THREADS, t, TRUE, 50) == WAIT_OBJECT_0) break;
+    }
+    WPT_EQ(WaitForMultipleObjects(THREADS, t, TRUE, 0), WAIT_OBJECT_0);
+    for (i = 0; i < THREADS; i++) CloseHandle(t[i]);
+    for (i = 0; i < PAIRS; i++) {
+        pair *p = &pairs[i];
+        WPT_EQ(p->bad, 0);
+        WPT_CHECK(p->read <= p->written);
+        if (!p->closed) { /* drain: every byte a write reported must come */
+            unsigned char buf[4096];
+            open_pairs++;
+            WPT_OK(wp_fd_set_deadline(&p->a, 3, 0));
+            WPT_OK(wp_fd_set_deadline(&p->b, 3, wp_monotonic_ns() + 10000000000ll));
+            while (p->read < p->written) {
+                long long r = wp_fd_read(&p->b, buf, sizeof buf), k;
+                WPT_CHECK(r > 0);
+                for (k = 0; k < r; k++) WPT_EQ(buf[k], pattern(p->read + k));
+                p->read += r;
+            }
+            WPT_EQ(p->read, p->written);
+            WPT_OK(wp_fd_close(&p->a));
+            WPT_OK(wp_fd_close(&p->b));
+        }
+    }
+    printf("    %lld ms: %lld bytes checked, %d pairs closed while racing, %d drained to the last byte\n", ms,
+           (long long)total_bytes, PAIRS - open_pairs, open_pairs);
+    WPT_CHECK(total_bytes > 0);
+    WPT_EQ(bytes_held, bytes);
+    WPT_EQ(suite_handle_count(), handles);
+}
+
+/* ---- connection cycles ---- */
+
+static void connect_accept_echo_close(void) {
+    long handles;
+    LONG64 bytes;
+    wp_fd l, c, s;
+    wp_sockaddr lo, bound;
+    SOCKET ls, cs;
+    long i, n = 200 * scale();
+    char b;
+    setup(&handles, &bytes);
+    WPT_OK(wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &ls));
+    WPT_OK(wp_ip_parse(&lo, "127.0.0.1"));
+    WPT_OK(wp_bind(ls, &lo));
+    WPT_OK(wp_listen(ls, 64));
+    WPT_OK(wp_getsockname(ls, &bound));
+    WPT_OK(wp_fd_init(&l, (HANDLE)ls, 0));
+    WPT_OK(wp_fd_attach(&l, &loop));
+    for (i = 0; i < n; i++) {
+        WPT_OK(wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &cs));
+        WPT_OK(wp_fd_init(&c, (HANDLE)cs, 0));
+        WPT_OK(wp_fd_attach(&c, &loop));
+        WPT_OK(wp_fd_connect(&c, &bound)); /* the backlog takes it before accept */
+        WPT_OK(wp_fd_accept(&l, &s, NULL, NULL));
+        WPT_EQ(wp_fd_write(&c, "e", 1), 1);
+        WPT_EQ(wp_fd_read(&s, &b, 1), 1);
+        WPT_EQ(wp_fd_write(&s, &b, 1), 1);
+        WPT_EQ(wp_fd_read(&c, &b, 1), 1);
+        WPT_EQ(b, 'e');
+        WPT_OK(wp_fd_close(i % 2 ? &c : &s)); /* either side first */
+        WPT_OK(wp_fd_close(i % 2 ? &s : &c));
+    }
+    WPT_OK(wp_fd_close(&l));
+    printf("    %ld cycles\n", n);
+    WPT_EQ(bytes_held, bytes);
+    WPT_EQ(suite_handle_count(), handles);
+}
+
+/* ---- a blocked pipe read ended by close ---- */
+
+typedef struct pipe_reader {
+    wp_fd *fd;
+    volatile long long result;
+} pipe_reader;
+
+static DWORD WINAPI read_pipe(LPVOID arg) {
+    pipe_reader *p = (pipe_reader *)arg;
+    char c;
+    p->result = wp_fd_read(p->fd, &c, 1);
+    return 0;
+}
+
+static void blocked_pipe_reads_ended_by_close(void) {
+    long handles;
+    LONG64 bytes;
+    long i, n = 100 * scale();
+    setup(&handles, &bytes);
+    for (i = 0; i < n; i++) {
+        HANDLE r, w, t;
+        wp_fd fd;
+        pipe_reader pr;
+        long long t0;
+        WPT_OK(wp_pipe(&r, &w));
+        WPT_OK(wp_fd_init(&fd, r, 0));
+        pr.fd = &fd;
+        pr.result = 12345;
+        t = CreateThread(NULL, 0, read_pipe, &pr, 0, NULL);
+        if (i % 2) Sleep(1); /* sometimes blocked already, sometimes about to be */
+        t0 = wp_monotonic_ns();
+        WPT_OK(wp_fd_close(&fd));
+        WPT_CHECK(wp_monotonic_ns() - t0 < 2000000000ll);
+        WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+        CloseHandle(t);
+        WPT_ERR(pr.result, WINPOLL_ERR_FILE_CLOSING);
+        WPT_OK(wp_close(w));
+    }
+    printf("    %ld reads\n", n);
+    WPT_EQ(bytes_held, bytes);
+    WPT_EQ(suite_handle_count(), handles);
+}
+
+static const wpt_case cases[] = {
+    WPT_CASE(eight_threads_hundred_pairs),
+    WPT_CASE(connect_accept_echo_close),
+    WPT_CASE(blocked_pipe_reads_ended_by_close),
+};
+
+WPT_MAIN(cases)
