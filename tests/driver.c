@@ -113,11 +113,21 @@ static long run_once(suite_run *s, const char *exe, const char *after, int argc,
     si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
     si.hStdOutput = wr;
     si.hStdError = wr;
-    if (!CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
-        printf("cannot start %s: error %lu\n", cmd, (unsigned long)GetLastError());
-        CloseHandle(rd);
-        CloseHandle(wr);
-        return -1;
+    for (i = 0;; i++) {
+        DWORD e;
+        if (CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) break;
+        e = GetLastError();
+        /* A missing program is an answer. Anything else before the program
+           ran (Wine once gave ERROR_INTERNAL_ERROR under load) is the
+           machine's, not the test's: try again a few times. */
+        if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || i == 4) {
+            printf("cannot start %s: error %lu\n", cmd, (unsigned long)e);
+            CloseHandle(rd);
+            CloseHandle(wr);
+            return -1;
+        }
+        printf("  starting %s failed with error %lu; trying again\n", exe, (unsigned long)e);
+        Sleep(500 * (DWORD)(i + 1));
     }
     CloseHandle(wr);
     CloseHandle(pi.hThread);
