@@ -238,10 +238,92 @@ static void blocked_pipe_reads_ended_by_close(void) {
     WPT_EQ(suite_handle_count(), handles);
 }
 
+/* ---- close during a pending accept and a pending connect ---- */
+
+typedef struct pending_call {
+    wp_fd *fd;
+    const wp_sockaddr *to; /* connect to it; NULL: accept */
+    volatile long long result;
+} pending_call;
+
+static DWORD WINAPI run_pending(LPVOID arg) {
+    pending_call *c = (pending_call *)arg;
+    wp_fd out;
+    c->result = c->to != NULL ? wp_fd_connect(c->fd, c->to) : wp_fd_accept(c->fd, &out, NULL, NULL);
+    if (c->to == NULL && c->result == 0) wp_fd_close(&out);
+    return 0;
+}
+
+static void close_during_pending_accept_and_connect(void) {
+    long handles;
+    LONG64 bytes;
+    long i, n = 50 * scale();
+    int cut_connects = 0;
+    wp_sockaddr lo, full;
+    SOCKET fl, fill[8];
+    int k;
+    setup(&handles, &bytes);
+    /* a listener whose backlog is full and that never accepts: a connect to
+       it pends (Linux, and so Wine, drops the SYN; Windows may refuse) */
+    WPT_OK(wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &fl));
+    WPT_OK(wp_ip_parse(&lo, "127.0.0.1"));
+    WPT_OK(wp_bind(fl, &lo));
+    WPT_OK(wp_listen(fl, 1));
+    WPT_OK(wp_getsockname(fl, &full));
+    for (k = 0; k < 8; k++) { /* fill the queue; these stay until the end */
+        SOCKADDR_STORAGE ss;
+        int len;
+        u_long on = 1;
+        WPT_OK(wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &fill[k]));
+        ioctlsocket(fill[k], FIONBIO, &on);
+        WPT_OK(wp_sockaddr_to_raw(&full, &ss, &len));
+        connect(fill[k], (const SOCKADDR *)&ss, len); /* completes, or stays pending: either fills */
+    }
+    Sleep(50);
+    for (i = 0; i < 2 * n; i++) {
+        int connecting = (int)(i % 2);
+        wp_fd fd;
+        SOCKET s;
+        pending_call c;
+        HANDLE t;
+        long long t0;
+        WPT_OK(wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, &s));
+        if (!connecting) {
+            WPT_OK(wp_bind(s, &lo));
+            WPT_OK(wp_listen(s, 4));
+        }
+        WPT_OK(wp_fd_init(&fd, (HANDLE)s, 0));
+        WPT_OK(wp_fd_attach(&fd, &loop));
+        c.fd = &fd;
+        c.to = connecting ? &full : NULL;
+        c.result = 12345;
+        t = CreateThread(NULL, 0, run_pending, &c, 0, NULL);
+        Sleep((DWORD)(i % 3));
+        t0 = wp_monotonic_ns();
+        WPT_OK(wp_fd_close(&fd));
+        WPT_CHECK(wp_monotonic_ns() - t0 < 2000000000ll);
+        WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
+        CloseHandle(t);
+        if (!connecting) {
+            WPT_ERR(c.result, WINPOLL_ERR_NET_CLOSING);
+        } else {
+            WPT_CHECK(c.result == -WINPOLL_ERR_NET_CLOSING || c.result == -WSAECONNREFUSED);
+            cut_connects += c.result == -WINPOLL_ERR_NET_CLOSING;
+        }
+    }
+    for (k = 0; k < 8; k++) wp_closesocket(fill[k]);
+    wp_closesocket(fl);
+    printf("    %ld accepts and %ld connects closed while pending (%d connects were still pending)\n", n, n,
+           cut_connects);
+    WPT_EQ(bytes_held, bytes);
+    WPT_EQ(suite_handle_count(), handles);
+}
+
 static const wpt_case cases[] = {
     WPT_CASE(eight_threads_hundred_pairs),
     WPT_CASE(connect_accept_echo_close),
     WPT_CASE(blocked_pipe_reads_ended_by_close),
+    WPT_CASE(close_during_pending_accept_and_connect),
 };
 
 WPT_MAIN(cases)
