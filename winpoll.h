@@ -1907,6 +1907,9 @@ WINPOLL_API long long wp_monotonic_ns(void) {
 #define WINPOLL__MAX_RW 0x40000000u
 #endif
 #define WINPOLL__ERROR_HANDLES_CLOSED 676 /* mingw's winerror.h lacks it */
+
+/* The length one Win32 read or write call takes of n: at most 1 GiB. */
+static DWORD wp__rw_len(size_t n) { return n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n; }
 #define WINPOLL__SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 
 static int wp__last_error(void) {
@@ -1975,7 +1978,7 @@ WINPOLL_API int wp_close(HANDLE h) { return CloseHandle(h) ? 0 : wp__last_error(
 WINPOLL_API long long wp_read(HANDLE h, void *buf, size_t n) {
     DWORD got = 0;
     if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
-    if (!ReadFile(h, buf, n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n, &got, NULL)) {
+    if (!ReadFile(h, buf, wp__rw_len(n), &got, NULL)) {
         DWORD e = GetLastError();
         if (e == ERROR_BROKEN_PIPE || e == ERROR_HANDLE_EOF) return 0;
         return e == ERROR_MORE_DATA ? (long long)got : -(long long)e;
@@ -1986,7 +1989,7 @@ WINPOLL_API long long wp_read(HANDLE h, void *buf, size_t n) {
 WINPOLL_API long long wp_write(HANDLE h, const void *buf, size_t n) {
     DWORD put = 0;
     if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
-    if (!WriteFile(h, buf, n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n, &put, NULL)) return wp__last_error();
+    if (!WriteFile(h, buf, wp__rw_len(n), &put, NULL)) return wp__last_error();
     return (long long)put;
 }
 
@@ -3676,7 +3679,7 @@ static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long lon
     size_t done = 0;
     if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
     while (done < n) {
-        DWORD put = 0, want = n - done > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)(n - done);
+        DWORD put = 0, want = wp__rw_len(n - done);
         OVERLAPPED ov, *pov = NULL;
         if (offset >= 0) {
             unsigned long long at = (unsigned long long)offset + done;
@@ -3737,7 +3740,7 @@ static long long wp__fd_positioned(wp_fd *fd, void *buf, size_t n, long long off
             ov.Offset = (DWORD)offset;
             ov.OffsetHigh = (DWORD)((unsigned long long)offset >> 32);
             if (buf == NULL && n > 0) r = -ERROR_INVALID_PARAMETER;
-            else if (ReadFile(fd->handle, buf, n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n, &got, &ov))
+            else if (ReadFile(fd->handle, buf, wp__rw_len(n), &got, &ov))
                 r = (long long)got;
             else
                 r = GetLastError() == ERROR_HANDLE_EOF ? 0 : wp__last_error();
@@ -4667,6 +4670,14 @@ static int wp__submit_writefile(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) 
     return WriteFile(fd->handle, c->buf.buf, c->buf.len, got, &op->ov) ? 0 : (int)GetLastError();
 }
 
+/* A pipe read's result as Go's: a closed writer is end of file, and the
+   first len bytes of a longer message are a read. */
+static long long wp__pipe_read_result(long long r, DWORD len) {
+    if (r == -ERROR_BROKEN_PIPE) return 0;
+    if (r == -ERROR_MORE_DATA) return (long long)len;
+    return r;
+}
+
 /* A read or write of at most n bytes on an attached FD: WSARecv/WSASend on
    sockets, ReadFile/WriteFile on pipes (where a closed writer is end of
    file and the first n bytes of a longer message are a read). */
@@ -4675,12 +4686,10 @@ static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n) {
     long long r;
     if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
     c.buf.buf = (char *)buf;
-    c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
+    c.buf.len = wp__rw_len(n);
     if (wp__fd_is_socket(fd)) return wp__exec(fd, read, read ? wp__submit_recv : wp__submit_send, &c);
     r = wp__exec(fd, read, read ? wp__submit_readfile : wp__submit_writefile, &c);
-    if (read && r == -ERROR_BROKEN_PIPE) r = 0;
-    if (read && r == -ERROR_MORE_DATA) r = (long long)c.buf.len;
-    return r;
+    return read ? wp__pipe_read_result(r, c.buf.len) : r;
 }
 
 #define WINPOLL__ADDR_ROOM ((DWORD)sizeof(SOCKADDR_STORAGE) + 16) /* AcceptEx wants 16 bytes more */
@@ -4853,7 +4862,7 @@ static long long wp__readfrom_locked(wp_fd *fd, void *buf, size_t n, wp_sockaddr
     wp__dgram_ctx c;
     long long r;
     c.buf.buf = (char *)buf;
-    c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
+    c.buf.len = wp__rw_len(n);
     c.len = (int)sizeof c.ss;
     if (wp__fd_attached(fd)) {
         r = wp__exec(fd, 1, wp__submit_recvfrom, &c);
@@ -5004,7 +5013,7 @@ WINPOLL_API long long wp_fd_readmsg(wp_fd *fd, void *buf, size_t n, void *contro
     if (r < 0) return r;
     memset(&c, 0, sizeof c);
     c.buf.buf = (char *)buf;
-    c.buf.len = n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)n;
+    c.buf.len = wp__rw_len(n);
     c.msg.name = (SOCKADDR *)&c.ss;
     c.msg.namelen = (int)sizeof c.ss;
     c.msg.lpBuffers = &c.buf;
@@ -5151,7 +5160,7 @@ static int wp__submit_async(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
     DWORD flags = 0;
     SOCKET s = (SOCKET)fd->handle;
     b.buf = a->buf != NULL ? a->buf + a->done : NULL; /* NULL + 0 is no pointer in C */
-    b.len = left > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (ULONG)left;
+    b.len = wp__rw_len(left);
     switch (a->op) {
     case WINPOLL_ASYNC_READ:
         if (!wp__fd_is_socket(fd)) return ReadFile(fd->handle, b.buf, b.len, got, &op->ov) ? 0 : (int)GetLastError();
@@ -5180,8 +5189,7 @@ static int wp__async_step(wp_async *a, long long *r) {
     wp_fd *fd = a->fd;
     switch (a->op) {
     case WINPOLL_ASYNC_READ:
-        if (!wp__fd_is_socket(fd) && *r == -ERROR_BROKEN_PIPE) *r = 0;
-        if (!wp__fd_is_socket(fd) && *r == -ERROR_MORE_DATA) *r = (long long)(a->n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : a->n);
+        if (!wp__fd_is_socket(fd)) *r = wp__pipe_read_result(*r, wp__rw_len(a->n));
         return 0;
     case WINPOLL_ASYNC_WRITE:
     case WINPOLL_ASYNC_WRITETO:
@@ -5191,7 +5199,7 @@ static int wp__async_step(wp_async *a, long long *r) {
         return 0;
     case WINPOLL_ASYNC_READFROM:
         if (*r == -WSAEMSGSIZE || *r == -ERROR_MORE_DATA) { /* the buffer is full; the rest is gone */
-            *r = (long long)(a->n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : a->n);
+            *r = (long long)wp__rw_len(a->n);
             a->truncated = 1;
         }
         if (*r >= 0 && a->out1 != NULL &&
