@@ -7,7 +7,10 @@
      still open at the end are drained: every byte a write reported arrived;
    - connect, accept, echo and close, many times over;
    - a blocked read of an anonymous pipe, ended by close, many times over.
-   After each, the handle count and the library's bytes are where they were. */
+   After each, the handle count and the library's bytes are where they were,
+   and nothing completes after destroy: the closed FDs' memory is filled
+   with a pattern that must stay whole, and the port must give no packet
+   for an I/O operation (see after_destroy). */
 #define SUITE_COUNT_BYTES
 #include "suite.h"
 
@@ -35,6 +38,51 @@ static void setup(long *handles, LONG64 *bytes) {
     }
     *handles = suite_handle_count();
     *bytes = bytes_held;
+}
+
+/* ---- no completion after destroy ----
+   Once wp_fd_close has returned, the kernel must be done with the FD's
+   OVERLAPPEDs: a completion that came later would write into memory the
+   caller has reused, and its packet would name a dead operation. So the
+   tests fill each closed FD with a pattern, then after_destroy waits
+   (taking from the port whatever comes) and checks that the pattern is
+   whole and that no packet carried an OVERLAPPED. Packets without one (the
+   loop's wake and timer) are put back. In blocking mode there is no port,
+   and the wait and the pattern are the check. */
+#define POISON 0xDB
+
+static void poison(void *p, size_t n) { memset(p, POISON, n); }
+
+static int poisoned(const void *p, size_t n) {
+    const unsigned char *b = (const unsigned char *)p;
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (b[i] != POISON) return 0;
+    return 1;
+}
+
+/* I/O packets taken from the port in ms milliseconds. */
+static int after_destroy(DWORD ms) {
+    OVERLAPPED_ENTRY e[16], keep[64];
+    ULONG got, i, kept = 0;
+    int io = 0;
+    double end = wpt_now_ms() + ms;
+    if (wp_mode() == WINPOLL_MODE_BLOCKING) {
+        Sleep(ms);
+        return 0;
+    }
+    for (;;) {
+        double left = end - wpt_now_ms();
+        if (left <= 0) break;
+        if (!GetQueuedCompletionStatusEx(loop.port, e, 16, &got, (DWORD)left + 1, FALSE)) break;
+        for (i = 0; i < got; i++) {
+            if (e[i].lpOverlapped != NULL) io++;
+            else if (kept < 64) keep[kept++] = e[i];
+        }
+    }
+    for (i = 0; i < kept; i++)
+        PostQueuedCompletionStatus(loop.port, keep[i].dwNumberOfBytesTransferred, keep[i].lpCompletionKey, NULL);
+    return io;
 }
 
 /* ---- 8 threads, 100 pairs ---- */
@@ -149,6 +197,13 @@ static void eight_threads_hundred_pairs(void) {
             WPT_OK(wp_fd_close(&p->a));
             WPT_OK(wp_fd_close(&p->b));
         }
+        poison(&p->a, sizeof p->a);
+        poison(&p->b, sizeof p->b);
+    }
+    WPT_EQ(after_destroy(200), 0);
+    for (i = 0; i < PAIRS; i++) {
+        WPT_CHECK(poisoned(&pairs[i].a, sizeof pairs[i].a));
+        WPT_CHECK(poisoned(&pairs[i].b, sizeof pairs[i].b));
     }
     printf("    %lld ms: %lld bytes checked, %d pairs closed while racing, %d drained to the last byte\n", ms,
            (long long)total_bytes, PAIRS - open_pairs, open_pairs);
@@ -188,8 +243,13 @@ static void connect_accept_echo_close(void) {
         WPT_EQ(b, 'e');
         WPT_OK(wp_fd_close(i % 2 ? &c : &s)); /* either side first */
         WPT_OK(wp_fd_close(i % 2 ? &s : &c));
+        poison(&c, sizeof c);
+        poison(&s, sizeof s);
     }
     WPT_OK(wp_fd_close(&l));
+    poison(&l, sizeof l);
+    WPT_EQ(after_destroy(100), 0);
+    WPT_CHECK(poisoned(&l, sizeof l) && poisoned(&c, sizeof c) && poisoned(&s, sizeof s));
     printf("    %ld cycles\n", n);
     WPT_EQ(bytes_held, bytes);
     WPT_EQ(suite_handle_count(), handles);
@@ -260,6 +320,7 @@ static void close_during_pending_accept_and_connect(void) {
     long i, n = 50 * scale();
     int cut_connects = 0;
     wp_sockaddr lo, full;
+    wp_fd *fds;
     SOCKET fl, fill[8];
     int k;
     setup(&handles, &bytes);
@@ -280,9 +341,11 @@ static void close_during_pending_accept_and_connect(void) {
         connect(fill[k], (const SOCKADDR *)&ss, len); /* completes, or stays pending: either fills */
     }
     Sleep(50);
+    fds = (wp_fd *)malloc((size_t)(2 * n) * sizeof *fds); /* each stays poisoned to the end */
+    WPT_CHECK(fds != NULL);
     for (i = 0; i < 2 * n; i++) {
         int connecting = (int)(i % 2);
-        wp_fd fd;
+        wp_fd *fd = &fds[i];
         SOCKET s;
         pending_call c;
         HANDLE t;
@@ -292,18 +355,19 @@ static void close_during_pending_accept_and_connect(void) {
             WPT_OK(wp_bind(s, &lo));
             WPT_OK(wp_listen(s, 4));
         }
-        WPT_OK(wp_fd_init(&fd, (HANDLE)s, 0));
-        WPT_OK(wp_fd_attach(&fd, &loop));
-        c.fd = &fd;
+        WPT_OK(wp_fd_init(fd, (HANDLE)s, 0));
+        WPT_OK(wp_fd_attach(fd, &loop));
+        c.fd = fd;
         c.to = connecting ? &full : NULL;
         c.result = 12345;
         t = CreateThread(NULL, 0, run_pending, &c, 0, NULL);
         Sleep((DWORD)(i % 3));
         t0 = wp_monotonic_ns();
-        WPT_OK(wp_fd_close(&fd));
+        WPT_OK(wp_fd_close(fd));
         WPT_CHECK(wp_monotonic_ns() - t0 < 2000000000ll);
         WPT_EQ(WaitForSingleObject(t, 5000), WAIT_OBJECT_0);
         CloseHandle(t);
+        poison(fd, sizeof *fd);
         if (!connecting) {
             WPT_ERR(c.result, WINPOLL_ERR_NET_CLOSING);
         } else {
@@ -313,6 +377,9 @@ static void close_during_pending_accept_and_connect(void) {
     }
     for (k = 0; k < 8; k++) wp_closesocket(fill[k]);
     wp_closesocket(fl);
+    WPT_EQ(after_destroy(200), 0);
+    for (i = 0; i < 2 * n; i++) WPT_CHECK(poisoned(&fds[i], sizeof fds[i]));
+    free(fds);
     printf("    %ld accepts and %ld connects closed while pending (%d connects were still pending)\n", n, n,
            cut_connects);
     WPT_EQ(bytes_held, bytes);
