@@ -744,12 +744,15 @@ WINPOLL_API int wp_handle_kind(HANDLE h);
 typedef struct wp_fd_op {
     OVERLAPPED ov;
     volatile LONG signal;        /* 0 waiting, 1 done, 2 take the lead, 3 look again */
-    int timed_out;               /* its deadline passed and it was cancelled */
-    struct wp_fd_op *prev, *next; /* in the loop's list of sleeping waiters */
+    short timed_out;             /* its deadline passed and it was cancelled */
+    short read;                  /* the FD's rop (1) or wop (0): which deadline applies */
     struct wp_async *async;      /* the async operation it runs, or NULL for a waiting thread */
-    struct wp_fd *fd;            /* its FD, and which of its deadlines applies */
-    int read;
-    void *volatile event;        /* blocking mode: the event it is waited for on, made at first use */
+    union {                      /* one per mode */
+        struct {
+            struct wp_fd_op *prev, *next;
+        } list;                  /* completion port: in the loop's list of sleeping waiters */
+        void *volatile event;    /* blocking: the event it is waited for on, made at first use */
+    } m;
 } wp_fd_op;
 
 typedef struct wp_fd {
@@ -759,14 +762,17 @@ typedef struct wp_fd {
     volatile LONG csema;       /* wakes wp_fd_close when the handle is gone */
     int kind;                  /* WINPOLL_KIND_* */
     HANDLE handle;             /* the handle, or the SOCKET for socket kinds */
-    SRWLOCK pos_lock;          /* serialises seek, pread and pwrite (the file position) */
-    int close_result;          /* what closing the handle returned */
-    void *console_in;          /* a console FD's read buffers, from its first read */
-    void *console_out;         /* and its write buffers */
+    union {
+        SRWLOCK pos_lock;      /* files: serialises seek, pread and pwrite (the file position) */
+        struct {
+            void *in, *out;    /* consoles: the read and the write buffers, each from first use */
+        } console;
+    } k;
     struct wp_loop *loop;      /* the loop it is attached to, or NULL */
-    int skip_on_success;       /* synchronous completions post no packet */
     volatile LONG64 rdeadline; /* wp_monotonic_ns time, 0 for none */
     volatile LONG64 wdeadline;
+    int close_result;          /* what closing the handle returned */
+    int skip_on_success;       /* synchronous completions post no packet */
     wp_fd_op rop, wop;
 } wp_fd;
 
@@ -1087,17 +1093,24 @@ typedef struct wp_async {
     int op;              /* WINPOLL_ASYNC_* */
     int truncated;       /* READFROM: 1 when the datagram was longer than the buffer */
     long long result;    /* as the blocking call returns: bytes, 0, or -error */
-    /* private */
-    struct wp_async *next, *prev;
-    struct wp_loop *loop;
-    char *buf;
-    size_t n, done;
-    void *out1, *out2, *out3; /* the out-pointers given at start */
-    SOCKET s;            /* ACCEPT: the socket being accepted into */
-    int len;
+    /* private: small, since a server holds one per idle connection */
+    struct wp_async *next, *prev; /* in the loop's pending list or ready queue */
+    char *buf;           /* the buffer; ACCEPT: AcceptEx's addresses (IP: in the memory of the FD to fill) */
+    size_t n;            /* the buffer's length; ACCEPT: the room for each address */
     union {
-        SOCKADDR_STORAGE ss;
-        char accept_addrs[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+        size_t done;       /* WRITE, WRITETO: bytes written so far */
+        wp_sockaddr *from; /* READFROM: where the sender's address goes, or NULL */
+        struct wp_fd *out; /* ACCEPT: the FD to fill */
+    } w;
+    union {
+        struct {
+            SOCKADDR_IN6 sa; /* READFROM, WRITETO, CONNECT (IP only): the raw address, */
+            int len;         /* and its length */
+        } addr;
+        struct {
+            wp_sockaddr *local, *peer; /* the out-pointers given */
+            SOCKET s;                  /* the socket being accepted into */
+        } accept;
     } u;
 } wp_async;
 
@@ -1113,8 +1126,11 @@ typedef struct wp_async {
    WRITE and WRITETO write all n bytes, as wp_fd_write does (result n, or
    the bytes written before an error stopped it). ACCEPT initialises *out
    (attached to the same loop) and fills *local and *peer when not NULL,
-   skipping connections reset before they were accepted. READFROM fills
-   *from (when not NULL) and the truncated field.
+   skipping connections reset before they were accepted; until it is
+   delivered *out's memory holds the addresses, and after a failure it is
+   not an FD (out may not be the listener). READFROM fills *from (when not
+   NULL) and the truncated field. WRITETO takes IPv4 and IPv6 addresses
+   (-WSAEAFNOSUPPORT for others: Windows has no AF_UNIX datagrams).
    In blocking mode the operation runs to its end inside the start call
    (so the start blocks) and its result is delivered by the next poll. */
 WINPOLL_API int wp_async_read(wp_async *a, wp_fd *fd, void *buf, size_t n);
@@ -3559,12 +3575,16 @@ static void wp__fd_destroy(wp_fd *fd) {
     else
         fd->close_result = CloseHandle(fd->handle) ? 0 : wp__last_error();
     fd->handle = INVALID_HANDLE_VALUE;
-    if (fd->rop.event != NULL) CloseHandle((HANDLE)fd->rop.event);
-    if (fd->wop.event != NULL) CloseHandle((HANDLE)fd->wop.event);
-    fd->rop.event = fd->wop.event = NULL;
-    WINPOLL__FREE(fd->console_in, NULL);
-    WINPOLL__FREE(fd->console_out, NULL);
-    fd->console_in = fd->console_out = NULL;
+#if WINPOLL__BLOCKING
+    if (fd->rop.m.event != NULL) CloseHandle((HANDLE)fd->rop.m.event);
+    if (fd->wop.m.event != NULL) CloseHandle((HANDLE)fd->wop.m.event);
+    fd->rop.m.event = fd->wop.m.event = NULL;
+#endif
+    if (fd->kind == WINPOLL_KIND_CONSOLE) {
+        WINPOLL__FREE(fd->k.console.in, NULL);
+        WINPOLL__FREE(fd->k.console.out, NULL);
+        fd->k.console.in = fd->k.console.out = NULL;
+    }
     wp__sema_release(&fd->csema);
 }
 
@@ -3615,7 +3635,8 @@ WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind) {
     memset(fd, 0, sizeof *fd);
     fd->kind = kind;
     fd->handle = h;
-    InitializeSRWLock(&fd->pos_lock);
+    fd->rop.read = 1;
+    if (kind != WINPOLL_KIND_CONSOLE) InitializeSRWLock(&fd->k.pos_lock);
     return 0;
 }
 
@@ -3726,7 +3747,7 @@ static long long wp__fd_positioned(wp_fd *fd, void *buf, size_t n, long long off
         wp__fd_leave(fd, 0);
         return -ERROR_SEEK_ON_DEVICE;
     }
-    AcquireSRWLockExclusive(&fd->pos_lock);
+    AcquireSRWLockExclusive(&fd->k.pos_lock);
     zero.QuadPart = 0;
     if (!SetFilePointerEx(fd->handle, zero, &pos, FILE_CURRENT)) {
         r = wp__last_error();
@@ -3747,7 +3768,7 @@ static long long wp__fd_positioned(wp_fd *fd, void *buf, size_t n, long long off
         }
         SetFilePointerEx(fd->handle, pos, NULL, FILE_BEGIN); /* Windows moved it: put it back */
     }
-    ReleaseSRWLockExclusive(&fd->pos_lock);
+    ReleaseSRWLockExclusive(&fd->k.pos_lock);
     wp__fd_leave(fd, 0);
     return r;
 }
@@ -3766,9 +3787,9 @@ WINPOLL_API long long wp_fd_seek(wp_fd *fd, long long offset, int whence) {
     if (fd->kind == WINPOLL_KIND_PIPE || fd->kind == WINPOLL_KIND_CONSOLE || wp__fd_is_socket(fd)) {
         r = -ERROR_SEEK_ON_DEVICE;
     } else {
-        AcquireSRWLockExclusive(&fd->pos_lock);
+        AcquireSRWLockExclusive(&fd->k.pos_lock);
         r = wp_seek(fd->handle, offset, whence);
-        ReleaseSRWLockExclusive(&fd->pos_lock);
+        ReleaseSRWLockExclusive(&fd->k.pos_lock);
     }
     wp__fd_leave(fd, 0);
     return r;
@@ -4143,7 +4164,7 @@ typedef struct wp__console_out {
 } wp__console_out;
 
 static long long wp__console_read(wp_fd *fd, void *buf, size_t n) {
-    wp__console_in *c = (wp__console_in *)fd->console_in;
+    wp__console_in *c = (wp__console_in *)fd->k.console.in;
     unsigned char *b = (unsigned char *)buf;
     size_t i;
     if (n == 0) return 0;
@@ -4153,7 +4174,7 @@ static long long wp__console_read(wp_fd *fd, void *buf, size_t n) {
         if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
         c->dec.high = 0;
         c->len = c->off = 0;
-        fd->console_in = c;
+        fd->k.console.in = c;
     }
     while (c->off >= c->len) {
         /* never more units than n bytes can hold: each unit is a byte or more */
@@ -4178,7 +4199,7 @@ static long long wp__console_read(wp_fd *fd, void *buf, size_t n) {
 }
 
 static long long wp__console_write(wp_fd *fd, const void *buf, size_t n) {
-    wp__console_out *c = (wp__console_out *)fd->console_out;
+    wp__console_out *c = (wp__console_out *)fd->k.console.out;
     const char *p = (const char *)buf;
     size_t done = 0;
     if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
@@ -4186,7 +4207,7 @@ static long long wp__console_write(wp_fd *fd, const void *buf, size_t n) {
         c = (wp__console_out *)WINPOLL__MALLOC(sizeof *c, NULL);
         if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
         c->enc.n = 0;
-        fd->console_out = c;
+        fd->k.console.out = c;
     }
     while (done < n) {
         /* with the carry (3 bytes at most) this fills at most 16,000 units,
@@ -4376,11 +4397,11 @@ WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) 
         AcquireSRWLockExclusive(&fd->loop->lock);
         wp__loop_deadline_armed(fd->loop, deadline_ns);
         ReleaseSRWLockExclusive(&fd->loop->lock);
-    } else {
+    } else if (WINPOLL__BLOCKING) {
         /* blocking mode: wake the thread waiting on the event; it looks
            at its deadline again */
-        if ((which & WINPOLL_DEADLINE_READ) && fd->rop.event != NULL) SetEvent((HANDLE)fd->rop.event);
-        if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.event != NULL) SetEvent((HANDLE)fd->wop.event);
+        if ((which & WINPOLL_DEADLINE_READ) && fd->rop.m.event != NULL) SetEvent((HANDLE)fd->rop.m.event);
+        if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.m.event != NULL) SetEvent((HANDLE)fd->wop.m.event);
     }
     wp__fd_leave(fd, 0);
     return 0;
@@ -4390,16 +4411,22 @@ static int wp__async_reads(const wp_async *a) {
     return a->op == WINPOLL_ASYNC_READ || a->op == WINPOLL_ASYNC_READFROM || a->op == WINPOLL_ASYNC_ACCEPT;
 }
 
+/* The FD an operation belongs to. */
+static wp_fd *wp__op_fd(wp_fd_op *op) {
+    return (wp_fd *)(void *)((char *)op - (op->read ? offsetof(wp_fd, rop) : offsetof(wp_fd, wop)));
+}
+
 /* One operation's deadline, at the leader's scan. */
 static void wp__op_deadline(wp_fd_op *op, long long *now, long long *next) {
+    wp_fd *fd = wp__op_fd(op);
     long long dl;
     if (op->timed_out) return;
-    dl = wp__load64(op->read ? &op->fd->rdeadline : &op->fd->wdeadline);
+    dl = wp__load64(op->read ? &fd->rdeadline : &fd->wdeadline);
     if (dl == 0) return;
     if (*now == 0) *now = wp_monotonic_ns();
     if (*now >= dl) {
         op->timed_out = 1;
-        CancelIoEx(op->fd->handle, &op->ov); /* its packet still comes */
+        CancelIoEx(fd->handle, &op->ov); /* its packet still comes */
     } else if (dl < *next) {
         *next = dl;
     }
@@ -4412,7 +4439,7 @@ static long long wp__loop_deadlines(wp_loop *loop, long long limit) {
     wp_fd_op *w;
     wp_async *a;
     AcquireSRWLockExclusive(&loop->lock);
-    for (w = loop->waiters; w != NULL; w = w->next)
+    for (w = loop->waiters; w != NULL; w = w->m.list.next)
         if (w->signal != WINPOLL__OP_DONE) wp__op_deadline(w, &now, &next);
     for (a = loop->pending; a != NULL; a = a->next)
         wp__op_deadline(wp__async_reads(a) ? &a->fd->rop : &a->fd->wop, &now, &next);
@@ -4476,7 +4503,7 @@ static void wp__lead_release(wp_loop *loop) {
     int handed = 0;
     AcquireSRWLockExclusive(&loop->lock);
     InterlockedExchange(&loop->leader, 0);
-    for (w = loop->waiters; w != NULL && !handed; w = w->next)
+    for (w = loop->waiters; w != NULL && !handed; w = w->m.list.next)
         if (InterlockedCompareExchange(&w->signal, WINPOLL__OP_LEAD, WINPOLL__OP_WAITING) == WINPOLL__OP_WAITING) {
             wp__wake(&w->signal, 1);
             handed = 1;
@@ -4492,9 +4519,9 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
     wp_loop *loop = fd->loop;
     int leading = 0;
     AcquireSRWLockExclusive(&loop->lock);
-    op->prev = NULL;
-    op->next = loop->waiters;
-    if (op->next != NULL) op->next->prev = op;
+    op->m.list.prev = NULL;
+    op->m.list.next = loop->waiters;
+    if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op;
     loop->waiters = op;
     wp__loop_deadline_armed(loop, wp__load64(op->read ? &fd->rdeadline : &fd->wdeadline));
     ReleaseSRWLockExclusive(&loop->lock);
@@ -4514,9 +4541,9 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
         }
     }
     AcquireSRWLockExclusive(&loop->lock);
-    if (op->prev != NULL) op->prev->next = op->next;
-    else loop->waiters = op->next;
-    if (op->next != NULL) op->next->prev = op->prev;
+    if (op->m.list.prev != NULL) op->m.list.prev->m.list.next = op->m.list.next;
+    else loop->waiters = op->m.list.next;
+    if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op->m.list.prev;
     ReleaseSRWLockExclusive(&loop->lock);
     if (leading) wp__lead_release(loop);
 }
@@ -4549,8 +4576,7 @@ static int wp__op_start(wp_fd *fd, wp_fd_op *op, int read, wp__submit_fn submit,
     memset(&op->ov, 0, sizeof op->ov);
     op->signal = 0;
     op->timed_out = 0;
-    op->fd = fd;
-    op->read = read;
+    op->read = (short)read;
     err = submit(fd, op, ctx, &got);
     if (fd->skip_on_success && (err == 0 || err == WSAEMSGSIZE || err == ERROR_MORE_DATA)) {
         /* finished, and no packet comes */
@@ -4597,16 +4623,15 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, int read, wp__submit_
     volatile LONG64 *deadline = read ? &fd->rdeadline : &fd->wdeadline;
     DWORD got = 0;
     int err;
-    if (op->event == NULL) {
+    if (op->m.event == NULL) {
         HANDLE e = CreateEventW(NULL, TRUE, FALSE, NULL);
         if (e == NULL) return wp__last_error();
-        InterlockedExchangePointer((void *volatile *)&op->event, e); /* before the deadline is read */
+        InterlockedExchangePointer((void *volatile *)&op->m.event, e); /* before the deadline is read */
     }
     memset(&op->ov, 0, sizeof op->ov);
-    op->ov.hEvent = (HANDLE)op->event;
+    op->ov.hEvent = (HANDLE)op->m.event;
     op->timed_out = 0;
-    op->fd = fd;
-    op->read = read;
+    op->read = (short)read;
     op->async = NULL;
     err = submit(fd, op, ctx, &got); /* the I/O manager resets the event as it starts the call */
     if (err == 0) return (long long)got; /* no port: nothing more comes */
@@ -4692,11 +4717,21 @@ static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n) {
     return read ? wp__pipe_read_result(r, c.buf.len) : r;
 }
 
-#define WINPOLL__ADDR_ROOM ((DWORD)sizeof(SOCKADDR_STORAGE) + 16) /* AcceptEx wants 16 bytes more */
+/* AcceptEx's room for each address: 16 bytes more than the family's
+   longest address, rounded up to keep the second one aligned. ADDR_ROOM
+   fits every family an FD accepts on (SOCKADDR_UN's 110 is the longest);
+   IP_ROOM fits IPv4 and IPv6. An async accept on IP keeps both addresses
+   in the memory of the FD it will fill (so a wp_async needs no room of its
+   own); on AF_UNIX it allocates the room. */
+#define WINPOLL__ADDR_ROOM 128u
+#define WINPOLL__IP_ROOM 48u
+typedef char wp__addr_room_fits[(WINPOLL__ADDR_ROOM >= sizeof(wp__sockaddr_un) + 16 &&
+                                 WINPOLL__IP_ROOM >= sizeof(SOCKADDR_IN6) + 16 &&
+                                 sizeof(wp_fd) >= 2 * WINPOLL__IP_ROOM) ? 1 : -1];
 
 typedef struct wp__accept_ctx {
     SOCKET s;
-    char addrs[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+    char addrs[2 * WINPOLL__ADDR_ROOM];
 } wp__accept_ctx;
 
 static int wp__submit_accept(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
@@ -4715,7 +4750,8 @@ static int wp__accept_was_reset(long long r) {
 
 /* After AcceptEx: the accepted socket c.s takes the listener's properties and
    its addresses are read. 0 or the error (then c.s is closed). */
-static int wp__accept_finish(wp_fd *l, SOCKET *s, const char *addrs, wp_sockaddr *local, wp_sockaddr *peer) {
+static int wp__accept_finish(wp_fd *l, SOCKET *s, const char *addrs, DWORD room, wp_sockaddr *local,
+                             wp_sockaddr *peer) {
     SOCKADDR *lp, *rp;
     int llen, rlen;
     if (setsockopt(*s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, (const char *)&l->handle, (int)sizeof(SOCKET)) != 0) {
@@ -4724,8 +4760,7 @@ static int wp__accept_finish(wp_fd *l, SOCKET *s, const char *addrs, wp_sockaddr
         *s = INVALID_SOCKET;
         return r;
     }
-    wp__imports.GetAcceptExSockaddrs((PVOID)(ULONG_PTR)addrs, 0, WINPOLL__ADDR_ROOM, WINPOLL__ADDR_ROOM, &lp, &llen,
-                                     &rp, &rlen);
+    wp__imports.GetAcceptExSockaddrs((PVOID)(ULONG_PTR)addrs, 0, room, room, &lp, &llen, &rp, &rlen);
     if (local != NULL && wp_sockaddr_from_raw(local, lp, llen) != 0) memset(local, 0, sizeof *local);
     if (peer != NULL && wp_sockaddr_from_raw(peer, rp, rlen) != 0) memset(peer, 0, sizeof *peer);
     return 0;
@@ -4767,7 +4802,7 @@ static int wp__accept_locked(wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockad
                 r = (int)x;
                 break;
             }
-            r = wp__accept_finish(l, &c.s, c.addrs, local, peer);
+            r = wp__accept_finish(l, &c.s, c.addrs, WINPOLL__ADDR_ROOM, local, peer);
             break;
         }
     }
@@ -5155,11 +5190,11 @@ static void wp__async_unlink(wp_loop *loop, wp_async *a) {
 
 static int wp__submit_async(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
     wp_async *a = (wp_async *)ctx;
-    size_t left = a->n - a->done;
+    size_t done = a->op == WINPOLL_ASYNC_WRITE || a->op == WINPOLL_ASYNC_WRITETO ? a->w.done : 0, left = a->n - done;
     WSABUF b; /* Winsock copies the array before it returns */
     DWORD flags = 0;
     SOCKET s = (SOCKET)fd->handle;
-    b.buf = a->buf != NULL ? a->buf + a->done : NULL; /* NULL + 0 is no pointer in C */
+    b.buf = a->buf != NULL ? a->buf + done : NULL; /* NULL + 0 is no pointer in C */
     b.len = wp__rw_len(left);
     switch (a->op) {
     case WINPOLL_ASYNC_READ:
@@ -5169,16 +5204,18 @@ static int wp__submit_async(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
         if (!wp__fd_is_socket(fd)) return WriteFile(fd->handle, b.buf, b.len, got, &op->ov) ? 0 : (int)GetLastError();
         return WSASend(s, &b, 1, got, 0, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
     case WINPOLL_ASYNC_READFROM:
-        a->len = (int)sizeof a->u.ss;
-        return WSARecvFrom(s, &b, 1, got, &flags, (SOCKADDR *)&a->u.ss, &a->len, &op->ov, NULL) == 0
+        a->u.addr.len = (int)sizeof a->u.addr.sa;
+        return WSARecvFrom(s, &b, 1, got, &flags, (SOCKADDR *)&a->u.addr.sa, &a->u.addr.len, &op->ov, NULL) == 0
                    ? 0 : WSAGetLastError();
     case WINPOLL_ASYNC_WRITETO:
-        return WSASendTo(s, &b, 1, got, 0, (SOCKADDR *)&a->u.ss, a->len, &op->ov, NULL) == 0 ? 0 : WSAGetLastError();
+        return WSASendTo(s, &b, 1, got, 0, (SOCKADDR *)&a->u.addr.sa, a->u.addr.len, &op->ov, NULL) == 0
+                   ? 0 : WSAGetLastError();
     case WINPOLL_ASYNC_ACCEPT:
-        return wp__imports.AcceptEx(s, a->s, a->u.accept_addrs, 0, WINPOLL__ADDR_ROOM, WINPOLL__ADDR_ROOM, got, &op->ov)
+        return wp__imports.AcceptEx(s, a->u.accept.s, a->buf, 0, (DWORD)a->n, (DWORD)a->n, got, &op->ov)
                    ? 0 : WSAGetLastError();
     default: /* WINPOLL_ASYNC_CONNECT */
-        return wp__imports.ConnectEx(s, (SOCKADDR *)&a->u.ss, a->len, NULL, 0, got, &op->ov) ? 0 : WSAGetLastError();
+        return wp__imports.ConnectEx(s, (SOCKADDR *)&a->u.addr.sa, a->u.addr.len, NULL, 0, got, &op->ov)
+                   ? 0 : WSAGetLastError();
     }
 }
 
@@ -5193,35 +5230,36 @@ static int wp__async_step(wp_async *a, long long *r) {
         return 0;
     case WINPOLL_ASYNC_WRITE:
     case WINPOLL_ASYNC_WRITETO:
-        if (*r > 0) a->done += (size_t)*r;
-        if (a->op == WINPOLL_ASYNC_WRITE && *r > 0 && a->done < a->n) return 1; /* the rest */
-        if (*r >= 0 || a->done > 0) *r = (long long)a->done;
+        if (*r > 0) a->w.done += (size_t)*r;
+        if (a->op == WINPOLL_ASYNC_WRITE && *r > 0 && a->w.done < a->n) return 1; /* the rest */
+        if (*r >= 0 || a->w.done > 0) *r = (long long)a->w.done;
         return 0;
     case WINPOLL_ASYNC_READFROM:
         if (*r == -WSAEMSGSIZE || *r == -ERROR_MORE_DATA) { /* the buffer is full; the rest is gone */
             *r = (long long)wp__rw_len(a->n);
             a->truncated = 1;
         }
-        if (*r >= 0 && a->out1 != NULL &&
-            wp_sockaddr_from_raw((wp_sockaddr *)a->out1, (SOCKADDR *)&a->u.ss, a->len) != 0)
-            memset(a->out1, 0, sizeof(wp_sockaddr));
+        if (*r >= 0 && a->w.from != NULL &&
+            wp_sockaddr_from_raw(a->w.from, (SOCKADDR *)&a->u.addr.sa, a->u.addr.len) != 0)
+            memset(a->w.from, 0, sizeof *a->w.from);
         return 0;
     case WINPOLL_ASYNC_ACCEPT:
         if (wp__accept_was_reset(*r)) { /* reset before we took it: the next one */
             wp_sockaddr self;
-            closesocket(a->s);
-            a->s = INVALID_SOCKET;
+            closesocket(a->u.accept.s);
+            a->u.accept.s = INVALID_SOCKET;
             *r = wp_getsockname((SOCKET)fd->handle, &self);
-            if (*r == 0) *r = wp_socket(self.family, SOCK_STREAM, 0, &a->s);
-            return *r == 0;
-        }
-        if (*r >= 0) {
-            *r = wp__accept_finish(fd, &a->s, a->u.accept_addrs, (wp_sockaddr *)a->out2, (wp_sockaddr *)a->out3);
-            if (*r == 0) *r = wp__accept_adopt(fd, a->s, (wp_fd *)a->out1);
+            if (*r == 0) *r = wp_socket(self.family, SOCK_STREAM, 0, &a->u.accept.s);
+            if (*r == 0) return 1;
+        } else if (*r >= 0) { /* the addresses first: the FD may be made in their memory */
+            *r = wp__accept_finish(fd, &a->u.accept.s, a->buf, (DWORD)a->n, a->u.accept.local, a->u.accept.peer);
         } else {
-            closesocket(a->s);
+            closesocket(a->u.accept.s);
         }
-        a->s = INVALID_SOCKET;
+        if (a->buf != (char *)a->w.out) WINPOLL__FREE(a->buf, NULL);
+        a->buf = NULL;
+        if (*r >= 0) *r = wp__accept_adopt(fd, a->u.accept.s, a->w.out);
+        a->u.accept.s = INVALID_SOCKET;
         return 0;
     default: /* WINPOLL_ASYNC_CONNECT */
         if (*r >= 0) {
@@ -5237,7 +5275,7 @@ static int wp__async_step(wp_async *a, long long *r) {
    leaves the FD and is queued). have: *r already holds a call's result. */
 static void wp__async_run(wp_async *a, int have, long long r) {
     wp_fd *fd = a->fd;
-    wp_loop *loop = a->loop;
+    wp_loop *loop = fd->loop; /* not from fd after it is left: it may be gone */
     int read = wp__async_reads(a);
     wp_fd_op *op = read ? &fd->rop : &fd->wop;
     for (;;) {
@@ -5284,7 +5322,7 @@ static void wp__async_completed(wp_async *a) {
             continue;
         wp__wait_on(&op->signal, &awaited, sizeof awaited, INFINITE);
     }
-    wp__async_unlink(a->loop, a);
+    wp__async_unlink(a->fd->loop, a);
     wp__async_run(a, 1, wp__op_result(a->fd, op));
 }
 
@@ -5310,20 +5348,20 @@ static int wp__async_begin(wp_async *a, wp_fd *fd, int op, int read) {
     a->truncated = 0;
     a->result = 0;
     a->next = a->prev = NULL;
-    a->loop = fd->loop;
     a->buf = NULL;
-    a->n = a->done = 0;
-    a->out1 = a->out2 = a->out3 = NULL;
-    a->s = INVALID_SOCKET;
+    a->n = 0;
+    memset(&a->w, 0, sizeof a->w);
+    memset(&a->u, 0, sizeof a->u);
     return 0;
 }
 
 /* The end of a start that ran the operation through (not on a port):
    leave the FD, queue the result. */
 static int wp__async_ran(wp_async *a, long long r) {
+    wp_loop *loop = a->fd->loop; /* before the FD is left */
     a->result = r;
     wp__fd_leave(a->fd, wp__async_reads(a) ? 1 : 2);
-    wp__ready_push(a->loop, a);
+    wp__ready_push(loop, a);
     return 0;
 }
 
@@ -5335,7 +5373,7 @@ WINPOLL_API int wp_async_read(wp_async *a, wp_fd *fd, void *buf, size_t n) {
     if (r < 0) return r;
     a->buf = (char *)buf;
     a->n = n;
-    if (a->loop->port == NULL) return wp__async_ran(a, wp__fd_read_locked(fd, buf, n));
+    if (fd->loop->port == NULL) return wp__async_ran(a, wp__fd_read_locked(fd, buf, n));
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5348,7 +5386,7 @@ WINPOLL_API int wp_async_write(wp_async *a, wp_fd *fd, const void *buf, size_t n
     if (r < 0) return r;
     a->buf = (char *)(ULONG_PTR)buf;
     a->n = n;
-    if (a->loop->port == NULL) return wp__async_ran(a, wp__fd_write_all(fd, buf, n, -1));
+    if (fd->loop->port == NULL) return wp__async_ran(a, wp__fd_write_all(fd, buf, n, -1));
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5356,15 +5394,24 @@ WINPOLL_API int wp_async_write(wp_async *a, wp_fd *fd, const void *buf, size_t n
 WINPOLL_API int wp_async_accept(wp_async *a, wp_fd *l, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer) {
     wp_sockaddr self;
     int r;
-    if (out == NULL || (l != NULL && l->kind != WINPOLL_KIND_STREAM_SOCKET)) return -ERROR_INVALID_PARAMETER;
+    if (out == NULL || out == l || (l != NULL && l->kind != WINPOLL_KIND_STREAM_SOCKET))
+        return -ERROR_INVALID_PARAMETER;
     r = wp__async_begin(a, l, WINPOLL_ASYNC_ACCEPT, 1);
     if (r < 0) return r;
-    a->out1 = out;
-    a->out2 = local;
-    a->out3 = peer;
-    if (a->loop->port == NULL) return wp__async_ran(a, wp__accept_locked(l, out, local, peer));
-    if (wp__imports.AcceptEx == NULL || wp__imports.GetAcceptExSockaddrs == NULL) r = -WSAEOPNOTSUPP;
-    else if ((r = wp_getsockname((SOCKET)l->handle, &self)) == 0) r = wp_socket(self.family, SOCK_STREAM, 0, &a->s);
+    a->w.out = out;
+    a->u.accept.local = local;
+    a->u.accept.peer = peer;
+    a->u.accept.s = INVALID_SOCKET;
+    if (l->loop->port == NULL) return wp__async_ran(a, wp__accept_locked(l, out, local, peer));
+    if (wp__imports.AcceptEx == NULL || wp__imports.GetAcceptExSockaddrs == NULL) {
+        r = -WSAEOPNOTSUPP;
+    } else if ((r = wp_getsockname((SOCKET)l->handle, &self)) == 0) {
+        a->n = self.family == AF_UNIX ? WINPOLL__ADDR_ROOM : WINPOLL__IP_ROOM;
+        a->buf = self.family == AF_UNIX ? (char *)WINPOLL__MALLOC(2 * WINPOLL__ADDR_ROOM, NULL) : (char *)out;
+        if (a->buf == NULL) r = -ERROR_NOT_ENOUGH_MEMORY;
+        else if ((r = wp_socket(self.family, SOCK_STREAM, 0, &a->u.accept.s)) < 0 && a->buf != (char *)out)
+            WINPOLL__FREE(a->buf, NULL);
+    }
     if (r < 0) {
         wp__fd_leave(l, 1);
         return r;
@@ -5382,15 +5429,15 @@ WINPOLL_API int wp_async_connect(wp_async *a, wp_fd *fd, const wp_sockaddr *addr
     if (r < 0) return r;
     r = wp__async_begin(a, fd, WINPOLL_ASYNC_CONNECT, 0);
     if (r < 0) return r;
-    if (a->loop->port == NULL || !wp__connect_on_port(fd, addr))
+    if (fd->loop->port == NULL || !wp__connect_on_port(fd, addr))
         return wp__async_ran(a, wp__connect_locked(fd, addr, &c));
     r = wp__connect_bind(fd, addr->family);
     if (r < 0) {
         wp__fd_leave(fd, 2);
         return r;
     }
-    memcpy(&a->u.ss, &c.ss, sizeof c.ss);
-    a->len = c.len;
+    memcpy(&a->u.addr.sa, &c.ss, (size_t)c.len); /* IP: ConnectEx takes no AF_UNIX */
+    a->u.addr.len = c.len;
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5403,8 +5450,8 @@ WINPOLL_API int wp_async_readfrom(wp_async *a, wp_fd *fd, void *buf, size_t n, w
     if (r < 0) return r;
     a->buf = (char *)buf;
     a->n = n;
-    a->out1 = from;
-    if (a->loop->port == NULL) return wp__async_ran(a, wp__readfrom_locked(fd, buf, n, from, &a->truncated));
+    a->w.from = from;
+    if (fd->loop->port == NULL) return wp__async_ran(a, wp__readfrom_locked(fd, buf, n, from, &a->truncated));
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5417,13 +5464,14 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
     if (n > 0x7FFFFFFF) return -WSAEMSGSIZE;
     r = wp_sockaddr_to_raw(to, &c.ss, &c.len);
     if (r < 0) return r;
+    if (to->family != AF_INET && to->family != AF_INET6) return -WSAEAFNOSUPPORT; /* datagrams are IP only */
     r = wp__async_begin(a, fd, WINPOLL_ASYNC_WRITETO, 0);
     if (r < 0) return r;
     a->buf = (char *)(ULONG_PTR)buf;
     a->n = n;
-    if (a->loop->port == NULL) return wp__async_ran(a, wp__writeto_locked(fd, buf, n, to, &c));
-    memcpy(&a->u.ss, &c.ss, sizeof c.ss);
-    a->len = c.len;
+    if (fd->loop->port == NULL) return wp__async_ran(a, wp__writeto_locked(fd, buf, n, to, &c));
+    memcpy(&a->u.addr.sa, &c.ss, (size_t)c.len);
+    a->u.addr.len = c.len;
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -5539,6 +5587,7 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop) {
 #undef WINPOLL__SIO_UDP_CONNRESET
 #undef WINPOLL__SIO_UDP_NETRESET
 #undef WINPOLL__ADDR_ROOM
+#undef WINPOLL__IP_ROOM
 #undef WINPOLL__IOV_BATCH
 
 #endif /* WINPOLL_IMPLEMENTATION */

@@ -132,6 +132,18 @@ static long long async_on_closed(void) {
     return wp_async_read(&a, &closed_fd, buf, sizeof buf);
 }
 
+static long long async_writeto_unix(void) { /* Windows has no AF_UNIX datagrams */
+    wp_async a;
+    wp_sockaddr to;
+    wp_sockaddr_unix(&to, "x.sock");
+    return wp_async_writeto(&a, &udp, "x", 1, &to);
+}
+
+static long long async_accept_into_listener(void) { /* the listener can't be its own new FD */
+    wp_async a;
+    return wp_async_accept(&a, &live_a, &live_a, NULL, NULL);
+}
+
 static long long connect_unknown_family(void) {
     wp_sockaddr a = family(99);
     wp_fd fd;
@@ -345,6 +357,8 @@ static long long socket_writev_4gib_plus_3(void) { return huge_write(1); }
     X(kind_of_invalid, -ERROR_INVALID_HANDLE) \
     X(close_twice, -WINPOLL_ERR_NET_CLOSING) \
     X(async_on_closed, -WINPOLL_ERR_NET_CLOSING) \
+    X(async_writeto_unix, -WSAEAFNOSUPPORT) \
+    X(async_accept_into_listener, -ERROR_INVALID_PARAMETER) \
     X(attach_twice, -ERROR_INVALID_PARAMETER) \
     X(loop_init_null, -ERROR_INVALID_PARAMETER) \
     X(socket_unknown_family, -WSAEAFNOSUPPORT) \
