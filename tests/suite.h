@@ -185,6 +185,16 @@ static __inline int suite_fd_pair(wp_loop *lp, int family, wp_fd *a, wp_fd *b) {
     return lp == NULL || (wp_fd_attach(a, lp) == 0 && wp_fd_attach(b, lp) == 0);
 }
 
+/* Makes an AF_UNIX stream socket in *s, or skips the test where there are
+   none (Wine 8; Windows before 10 1803). */
+#define SUITE_UNIX_SOCKET(s) \
+    do { \
+        long long r_ = wp_socket(AF_UNIX, SOCK_STREAM, 0, (s)); \
+        if (r_ == -WSAEAFNOSUPPORT && wpt_under_wine()) WPT_SKIP("Wine 8 has no AF_UNIX sockets (WSAEAFNOSUPPORT)"); \
+        if (r_ == -WSAEAFNOSUPPORT) WPT_SKIP("this Windows has no AF_UNIX sockets (they came with Windows 10 1803)"); \
+        WPT_OK(r_); \
+    } while (0)
+
 /* Skips a test that only makes sense in completion-port mode. */
 #define SUITE_NEED_IOCP(why) \
     do { \

@@ -706,14 +706,8 @@ static void unix_accept(void) {
     SOCKET ls, cs;
     char dir[1024], path[1200];
     LONG64 before;
-    long long r;
     loop_setup();
-    r = wp_socket(AF_UNIX, SOCK_STREAM, 0, &ls);
-    if (r == -WSAEAFNOSUPPORT) {
-        if (wpt_under_wine()) WPT_SKIP("Wine 8 has no AF_UNIX sockets (WSAEAFNOSUPPORT)");
-        WPT_SKIP("this Windows has no AF_UNIX sockets (they came with Windows 10 1803)");
-    }
-    WPT_OK(r);
+    SUITE_UNIX_SOCKET(&ls);
     WPT_CHECK(suite_tempdir(dir, sizeof dir, "asyncunix"));
     snprintf(path, sizeof path, "%s\\s", dir);
     WPT_OK(wp_sockaddr_unix(&addr, path));

@@ -556,12 +556,7 @@ static void unix_sockets(void) {
     SOCKET l, c, s;
     wp_sockaddr addr, got;
     char dir[1024], path[1200], buf[8];
-    long long r = wp_socket(AF_UNIX, SOCK_STREAM, 0, &l);
-    if (r == -WSAEAFNOSUPPORT) {
-        if (wpt_under_wine()) WPT_SKIP("Wine 8 has no AF_UNIX sockets (WSAEAFNOSUPPORT)");
-        WPT_SKIP("this Windows has no AF_UNIX sockets (they came with Windows 10 1803)");
-    }
-    WPT_OK(r);
+    SUITE_UNIX_SOCKET(&l);
     WPT_CHECK(suite_tempdir(dir, sizeof dir, "afunix"));
     /* the folder name has multi-byte characters; keep the path short */
     snprintf(path, sizeof path, "%s\\s", dir);
