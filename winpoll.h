@@ -926,7 +926,7 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
    operations obey deadlines, and queues the results of async operations. */
 typedef struct wp_loop {
     HANDLE port;
-    volatile LONG leader;              /* 1 while a thread polls the port for all */
+    volatile LONG leader;              /* while a thread polls the port for all: 1, or 2 from wp_loop_poll */
     SRWLOCK lock;                      /* guards waiters, pending, ready */
     struct wp_fd_op *waiters;          /* operations whose threads sleep */
     struct wp_async *pending;          /* async operations the kernel still owns */
@@ -4262,6 +4262,8 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
 #define WINPOLL__KEY_IO    ((ULONG_PTR)0x57504F4Cu) /* our operations' packets */
 #define WINPOLL__KEY_WAKE  ((ULONG_PTR)0x57414B45u) /* "look again": deadlines moved, wp_loop_wake */
 #define WINPOLL__KEY_TIMER ((ULONG_PTR)0x5754494Du) /* the high-resolution timer fired */
+#define WINPOLL__LEAD_OP   1 /* loop->leader: a blocking call (or close) polls the port */
+#define WINPOLL__LEAD_POLL 2 /* loop->leader: wp_loop_poll does */
 /* op->signal of a blocking operation */
 #define WINPOLL__OP_WAITING 0
 #define WINPOLL__OP_DONE    1
@@ -4443,6 +4445,7 @@ static long long wp__loop_deadlines(wp_loop *loop, long long limit) {
         if (w->signal != WINPOLL__OP_DONE) wp__op_deadline(w, &now, &next);
     for (a = loop->pending; a != NULL; a = a->next)
         wp__op_deadline(wp__async_reads(a) ? &a->fd->rop : &a->fd->wop, &now, &next);
+    if (loop->leader == WINPOLL__LEAD_POLL && loop->ready_head != NULL) next = 0; /* results wait: only look */
     loop->lead_until = next;
     ReleaseSRWLockExclusive(&loop->lock);
     return next;
@@ -4475,6 +4478,7 @@ static void wp__port_wait(wp_loop *loop, long long until) {
         }
     }
     ok = GetQueuedCompletionStatusEx(loop->port, e, 64, &n, ms, FALSE);
+    wp__store64(&loop->lead_until, 0); /* not waiting: what is queued now is seen before the next wait */
     if (armed) wp__imports.NtCancelWaitCompletionPacket(loop->timer_packet, TRUE); /* and its packet, if queued */
     if (!ok) return; /* timeout: n means nothing */
     for (i = 0; i < n; i++) {
@@ -4494,7 +4498,8 @@ static void wp__port_wait(wp_loop *loop, long long until) {
    nearest deadline or limit (0: only take what is there). */
 static void wp__lead_turn(wp_loop *loop, long long limit) { wp__port_wait(loop, wp__loop_deadlines(loop, limit)); }
 
-static int wp__lead_take(wp_loop *loop) { return InterlockedCompareExchange(&loop->leader, 1, 0) == 0; }
+/* who: WINPOLL__LEAD_OP or WINPOLL__LEAD_POLL. */
+static int wp__lead_take(wp_loop *loop, LONG who) { return InterlockedCompareExchange(&loop->leader, who, 0) == 0; }
 
 /* Gives the lead up: to a blocking thread that still waits, else to a
    thread sleeping in wp_loop_poll. */
@@ -4532,7 +4537,7 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
             InterlockedCompareExchange(&op->signal, WINPOLL__OP_WAITING, WINPOLL__OP_LEAD);
             continue;
         }
-        if (!leading) leading = wp__lead_take(loop);
+        if (!leading) leading = wp__lead_take(loop, WINPOLL__LEAD_OP);
         if (leading) {
             wp__lead_turn(loop, WINPOLL__NEVER);
         } else {
@@ -4554,7 +4559,7 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
    thread that polls, with async operations in flight). */
 static void wp__fd_close_wait(wp_fd *fd, unsigned long long st) {
     wp_loop *loop = fd->loop;
-    if (loop != NULL && loop->port != NULL && wp__lead_take(loop)) {
+    if (loop != NULL && loop->port != NULL && wp__lead_take(loop, WINPOLL__LEAD_OP)) {
         wp__lead_turn(loop, wp_monotonic_ns() + 20000000);
         wp__lead_release(loop);
     } else {
@@ -5164,6 +5169,12 @@ static void wp__ready_push(wp_loop *loop, wp_async *a) {
     if (loop->ready_tail != NULL) loop->ready_tail->next = a;
     else loop->ready_head = a;
     loop->ready_tail = a;
+    if (loop->leader == WINPOLL__LEAD_POLL && loop->lead_until > 0) {
+        /* queued by another thread while wp_loop_poll waits on the port:
+           end that wait (once; the leader's next scan publishes again) */
+        PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+        loop->lead_until = 0;
+    }
     ReleaseSRWLockExclusive(&loop->lock);
     wp__loop_kick(loop);
 }
@@ -5478,22 +5489,21 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
 
 WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeout_ms) {
     long long end = WINPOLL__NEVER;
-    int n = 0, leading = 0, waited = 0;
+    int n = 0, leading = 0;
     if (loop == NULL || out == NULL || max <= 0 || timeout_ms < WINPOLL_INFINITE) return -ERROR_INVALID_PARAMETER;
     if (timeout_ms > 0) end = wp_monotonic_ns() + (long long)timeout_ms * 1000000;
     for (;;) {
         LONG seq = loop->ready_seq;
-        if (!leading && loop->port != NULL) leading = wp__lead_take(loop);
-        /* what the port holds goes behind what is queued: no starving */
-        if (leading && !waited) wp__lead_turn(loop, 0);
-        waited = 0;
+        if (!leading && loop->port != NULL) leading = wp__lead_take(loop, WINPOLL__LEAD_POLL);
+        /* One port call a turn. What the port holds goes behind what is
+           queued (no starving); with something queued the turn doesn't wait
+           (wp__loop_deadlines), and a queueing thread wakes a waiting turn
+           (wp__ready_push). */
+        if (leading) wp__lead_turn(loop, timeout_ms == 0 ? 0 : end);
         n = wp__ready_pop(loop, out, max);
         if (n > 0 || InterlockedExchange(&loop->woken, 0)) break;
         if (timeout_ms == 0 || (end != WINPOLL__NEVER && wp_monotonic_ns() >= end)) break;
-        if (leading) {
-            wp__lead_turn(loop, end);
-            waited = 1;
-        } else {
+        if (!leading) {
             long long left = end == WINPOLL__NEVER ? -1 : (end - wp_monotonic_ns() + 999999) / 1000000;
             DWORD ms = left < 0 ? INFINITE : left > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)left;
             InterlockedIncrement(&loop->sleepers);
@@ -5580,6 +5590,8 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop) {
 #undef WINPOLL__OP_DONE
 #undef WINPOLL__OP_LEAD
 #undef WINPOLL__KEY_TIMER
+#undef WINPOLL__LEAD_OP
+#undef WINPOLL__LEAD_POLL
 #undef WINPOLL__ASYNC_STARTING
 #undef WINPOLL__ASYNC_STARTED
 #undef WINPOLL__ASYNC_AWAITED

@@ -158,6 +158,47 @@ static void poll_timeout_and_wake(void) {
     WPT_CHECK(wp_monotonic_ns() - t0 >= 60000000);
 }
 
+/* An operation started by another thread while the poll waits on the
+   port, and finished at once (a write into an empty socket buffer: no
+   packet comes with skip-on-success), must end that wait. */
+typedef struct start_later_arg {
+    wp_fd *fd;
+    wp_async *op;
+    volatile long long started;
+} start_later_arg;
+
+static DWORD WINAPI start_write_later(LPVOID p) {
+    start_later_arg *s = (start_later_arg *)p;
+    Sleep(150); /* the poll is waiting by then */
+    s->started = wp_async_write(s->op, s->fd, "x", 1);
+    return 0;
+}
+
+static void start_from_another_thread_ends_the_wait(void) {
+    wp_fd a, b;
+    wp_async w, *got[1];
+    start_later_arg arg;
+    HANDLE t;
+    long long t0, t1;
+    loop_setup();
+    WPT_CHECK(tcp_pair(&a, &b));
+    arg.fd = &a;
+    arg.op = &w;
+    arg.started = 12345;
+    t0 = wp_monotonic_ns();
+    t = CreateThread(NULL, 0, start_write_later, &arg, 0, NULL);
+    WPT_EQ(wp_loop_poll(&loop, got, 1, 20000), 1);
+    t1 = wp_monotonic_ns();
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+    WPT_OK(arg.started);
+    WPT_CHECK(got[0] == &w);
+    WPT_EQ(w.result, 1);
+    WPT_CHECK(t1 - t0 < 5000000000ll); /* not the poll's 20 s */
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
 static void deadline_fires_on_a_started_read(void) {
     wp_fd a, b;
     wp_async r, *got[1];
@@ -741,6 +782,7 @@ static const wpt_case cases[] = {
     WPT_CASE(echo),
     WPT_CASE(bad_starts_deliver_nothing),
     WPT_CASE(poll_timeout_and_wake),
+    WPT_CASE(start_from_another_thread_ends_the_wait),
     WPT_CASE(deadline_fires_on_a_started_read),
     WPT_CASE(close_from_the_polling_thread),
     WPT_CASE(close_from_another_thread_while_polling),
