@@ -87,7 +87,9 @@
        gets -ERROR_BUSY) and any number of other calls; wp_fd_close and
        wp_fd_set_deadline may come from any thread at any moment. Any number of
        threads may use one loop, in blocking calls and in wp_loop_poll at once;
-       wp_loop_wake is safe anywhere, a console control handler included. A
+       an async operation may be started from any thread, and one that
+       finishes at once ends a wp_loop_poll wait in progress. wp_loop_wake is
+       safe anywhere, a console control handler included. A
        transcoder state, a wp_dir, and a wp_async until it is handed back,
        belong to one thread at a time.
 
@@ -4399,12 +4401,13 @@ WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) 
         AcquireSRWLockExclusive(&fd->loop->lock);
         wp__loop_deadline_armed(fd->loop, deadline_ns);
         ReleaseSRWLockExclusive(&fd->loop->lock);
-    } else if (WINPOLL__BLOCKING) {
-        /* blocking mode: wake the thread waiting on the event; it looks
-           at its deadline again */
-        if ((which & WINPOLL_DEADLINE_READ) && fd->rop.m.event != NULL) SetEvent((HANDLE)fd->rop.m.event);
-        if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.m.event != NULL) SetEvent((HANDLE)fd->wop.m.event);
     }
+#if WINPOLL__BLOCKING
+    /* blocking mode: wake the thread waiting on the event; it looks at its
+       deadline again */
+    if ((which & WINPOLL_DEADLINE_READ) && fd->rop.m.event != NULL) SetEvent((HANDLE)fd->rop.m.event);
+    if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.m.event != NULL) SetEvent((HANDLE)fd->wop.m.event);
+#endif
     wp__fd_leave(fd, 0);
     return 0;
 }
