@@ -3849,6 +3849,237 @@ static unsigned wp__ctz32(unsigned v) {
     return (unsigned)__builtin_ctz(v);
 #endif
 }
+
+/* m ? a : b, lane by lane, for masks of all ones or all zeros. */
+static __m128i wp__pick(__m128i m, __m128i a, __m128i b) {
+    return _mm_or_si128(_mm_and_si128(m, a), _mm_andnot_si128(m, b));
+}
+
+#define WINPOLL__B8(x) _mm_set1_epi8((char)(x))
+#define WINPOLL__B16(x) _mm_set1_epi16((short)(x))
+
+/* Sixteen bytes of UTF-8 at in to UTF-16 at out; in must start a
+   character, 37 bytes may be read and 36 units written. Returns the bytes
+   taken (whole characters only: 17 when a 2-byte one straddles the end)
+   and puts the units made in *made; returns 0, writing nothing, if the
+   bytes to be taken are not all valid (the caller takes them one by one).
+   The units past *made, at most 21, are scratch for later output to write
+   over. Latin text takes the path at the top; any other block is decoded
+   at every position at once as if a character started there, and the
+   positions that do start one are packed by storing each one's one or two
+   units at the sum of the counts before it, in order, so that a
+   continuation byte's store is written over by the next character's. */
+static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) {
+    const __m128i zero = _mm_setzero_si128(), one = WINPOLL__B8(1), low6 = WINPOLL__B8(0x3F), top2 = WINPOLL__B8(0xC0);
+    __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)in), v1, v2, v3;
+    __m128i ascii, cont, lead2, lead3, lead4, at2, rules, expect, cnt, sum, lo, hi, c2;
+    unsigned wrong, tail, took, keep, k, m = (unsigned)_mm_movemask_epi8(v0), leads, rest;
+    unsigned char before[16], upto[16];
+    /* ASCII with at most two 2-byte characters, the common block of Latin
+       text. A character led at 15 ends at 16, and the block takes 17.
+       The test is one branch: every byte ASCII, a 2-byte lead followed by
+       a continuation, or that continuation; at most two leads. The work
+       has none: the ASCII widened, a character, the ASCII after it widened
+       over the rest, and so again (positions 17 and 19 stand for missing
+       characters). The bytes taken hang on one load (is byte 15 a lead?),
+       not on the masks, so the next block's loads need not wait for this
+       one's. */
+    cont = _mm_cmplt_epi8(v0, top2);
+    at2 = _mm_cmpgt_epi8(v0, WINPOLL__B8(0xC1)); /* C2 and up, or ASCII */
+    lo = _mm_and_si128(at2, _mm_cmplt_epi8(v0, WINPOLL__B8(0xE0))); /* C2..DF */
+    leads = (unsigned)_mm_movemask_epi8(lo);
+    rest = leads & (leads - 1);
+    if (((unsigned)_mm_movemask_epi8(_mm_xor_si128(_mm_slli_si128(lo, 1), cont)) |
+         (m ^ (unsigned)_mm_movemask_epi8(_mm_or_si128(lo, cont))) | (rest & (rest - 1)) |
+         ((leads >> 15) & ((in[16] & 0xC0u) != 0x80u))) == 0) {
+        unsigned p = wp__ctz32(leads | 0x20000u), q = wp__ctz32(rest | 0x80000u);
+        unsigned short edge; /* bytes 15 and 16, loaded anew: built from v0, they would cost a trip through memory */
+        memcpy(&edge, in + 15, 2);
+        took = 16 + ((edge & 0xC0u) == 0xC0u);
+        _mm_storeu_si128((__m128i *)(void *)out, _mm_unpacklo_epi8(v0, zero));
+        _mm_storeu_si128((__m128i *)(void *)(out + 8), _mm_unpackhi_epi8(v0, zero));
+        out[p] = (WCHAR)((in[p] & 0x1F) << 6 | (in[p + 1] & 0x3F)); /* scratch when p is 17 */
+        v1 = _mm_loadu_si128((const __m128i *)(const void *)(in + p + 2));
+        _mm_storeu_si128((__m128i *)(void *)(out + p + 1), _mm_unpacklo_epi8(v1, zero));
+        _mm_storeu_si128((__m128i *)(void *)(out + p + 9), _mm_unpackhi_epi8(v1, zero));
+        out[q - 1] = (WCHAR)((in[q] & 0x1F) << 6 | (in[q + 1] & 0x3F)); /* scratch when q is 19 */
+        v1 = _mm_loadu_si128((const __m128i *)(const void *)(in + q + 2));
+        _mm_storeu_si128((__m128i *)(void *)(out + q), _mm_unpacklo_epi8(v1, zero));
+        _mm_storeu_si128((__m128i *)(void *)(out + q + 8), _mm_unpackhi_epi8(v1, zero));
+        *made = took - (p < 16) - (q < 16);
+        return took;
+    }
+    v1 = _mm_loadu_si128((const __m128i *)(const void *)(in + 1));
+    v2 = _mm_loadu_si128((const __m128i *)(const void *)(in + 2));
+    /* the classes, by signed compares: 80..BF are -128..-65 */
+    ascii = _mm_cmpgt_epi8(v0, WINPOLL__B8(-1));
+    lead2 = _mm_andnot_si128(ascii, at2);
+    lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
+    lead4 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xEF))); /* F0 and up */
+    /* each position's (first) unit, its low and high bytes apart, 16 at once;
+       a byte's shifts are 16-bit shifts with the bits from its neighbour
+       masked off */
+    c2 = _mm_and_si128(v2, low6);
+    lo = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 6), top2), _mm_and_si128(v1, low6));     /* 2 bytes */
+    lo = wp__pick(lead3, _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 6), top2), c2), lo);     /* 3 bytes */
+    hi = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 4), WINPOLL__B8(0xF0)),
+                      _mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x0F)));
+    /* a continuation byte where, and only where, a lead asks for one; no
+       C0 or C1; a 3-byte form neither overlong (under 0x800) nor a
+       surrogate (D800..DFFF), which its high byte tells */
+    expect = _mm_or_si128(_mm_slli_si128(lead2, 1), _mm_or_si128(_mm_slli_si128(lead3, 2), _mm_slli_si128(lead4, 3)));
+    rules = _mm_and_si128(hi, WINPOLL__B8(0xF8));
+    rules = _mm_andnot_si128(lead4, _mm_and_si128(lead3, _mm_or_si128(_mm_cmpeq_epi8(rules, zero),
+                                                                      _mm_cmpeq_epi8(rules, WINPOLL__B8(0xD8)))));
+    rules = _mm_or_si128(rules, _mm_cmpeq_epi8(_mm_or_si128(cont, at2), zero));
+    wrong = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_xor_si128(expect, cont), rules));
+    /* a character that the end of the sixteen cuts is left for the next
+       block; its lead is checked with the bytes taken, for a character
+       before it that runs into it expects a continuation there */
+    tail = ((unsigned)_mm_movemask_epi8(lead2) & 0x8000u) | ((unsigned)_mm_movemask_epi8(lead3) & 0x4000u) |
+           ((unsigned)_mm_movemask_epi8(lead4) & 0x2000u);
+    took = tail != 0 ? wp__ctz32(tail) : 16;
+    keep = (2u << took) - 1;
+    if ((wrong & keep) != 0) return 0;
+    /* units per position: 1 for a lead or ASCII byte, 2 for a 4-byte lead */
+    cnt = _mm_add_epi8(_mm_andnot_si128(cont, one), _mm_and_si128(lead4, one));
+    sum = _mm_add_epi8(cnt, _mm_slli_si128(cnt, 1));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 2));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 4));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 8));
+    _mm_storeu_si128((__m128i *)(void *)upto, sum);
+    _mm_storeu_si128((__m128i *)(void *)before, _mm_sub_epi8(sum, cnt));
+    hi = wp__pick(lead3, hi, _mm_and_si128(_mm_srli_epi16(v0, 2), WINPOLL__B8(0x07)));
+    if (_mm_movemask_epi8(lead4) == 0) {
+        unsigned short units[16];
+        lo = wp__pick(ascii, v0, lo);
+        hi = _mm_andnot_si128(ascii, hi);
+        _mm_storeu_si128((__m128i *)(void *)units, _mm_unpacklo_epi8(lo, hi));
+        _mm_storeu_si128((__m128i *)(void *)(units + 8), _mm_unpackhi_epi8(lo, hi));
+        for (k = 0; k < 16; k++) out[before[k]] = (WCHAR)units[k];
+    } else {
+        /* a 4-byte form as a surrogate pair: D7C0 plus the code point's top
+           11 bits (D8 plus the lead's 3, and a carry out of the low byte),
+           then DC00 plus its low 10. It must be neither overlong (F0 80..8F)
+           nor above U+10FFFF (F4 90..BF, F5..FF). */
+        unsigned words[16];
+        __m128i top = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 2), WINPOLL__B8(0xFC)),
+                                   _mm_and_si128(_mm_srli_epi16(v2, 4), WINPOLL__B8(0x03)));
+        __m128i lo2, hi2;
+        rules = _mm_and_si128(_mm_cmpeq_epi8(v0, WINPOLL__B8(0xF0)), _mm_cmplt_epi8(v1, WINPOLL__B8(0x90)));
+        rules = _mm_or_si128(rules, _mm_and_si128(_mm_cmpeq_epi8(v0, WINPOLL__B8(0xF4)), _mm_cmpgt_epi8(v1, WINPOLL__B8(0x8F))));
+        rules = _mm_or_si128(rules, _mm_and_si128(lead4, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xF4))));
+        if (((unsigned)_mm_movemask_epi8(rules) & keep) != 0) return 0;
+        v3 = _mm_loadu_si128((const __m128i *)(const void *)(in + 3));
+        hi = wp__pick(lead4,
+                      _mm_add_epi8(_mm_add_epi8(_mm_and_si128(v0, WINPOLL__B8(0x07)), WINPOLL__B8(0xD8)),
+                                   _mm_cmpeq_epi8(_mm_and_si128(top, top2), zero)),
+                      hi);
+        lo = wp__pick(lead4, _mm_add_epi8(top, top2), lo);
+        lo = wp__pick(ascii, v0, lo);
+        hi = _mm_andnot_si128(ascii, hi);
+        lo2 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v2, 6), top2), _mm_and_si128(v3, low6));
+        hi2 = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(v2, 2), WINPOLL__B8(0x03)), WINPOLL__B8(0xDC));
+        v1 = _mm_unpacklo_epi8(lo, hi);
+        v2 = _mm_unpacklo_epi8(lo2, hi2);
+        _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi16(v1, v2));
+        _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi16(v1, v2));
+        v1 = _mm_unpackhi_epi8(lo, hi);
+        v2 = _mm_unpackhi_epi8(lo2, hi2);
+        _mm_storeu_si128((__m128i *)(void *)(words + 8), _mm_unpacklo_epi16(v1, v2));
+        _mm_storeu_si128((__m128i *)(void *)(words + 12), _mm_unpackhi_epi16(v1, v2));
+        for (k = 0; k < 16; k++) memcpy(out + before[k], &words[k], 4);
+    }
+    *made = upto[took - 1];
+    return took;
+}
+
+/* UTF-16 units at in to UTF-8 at out, 16 of them (ASCII with at most two
+   characters under 0x800) or 8 in the way of wp__utf8_block: each unit
+   encoded at once (a high surrogate as its pair's 4 bytes, a low one as
+   none), then stored at the sum of the lengths before it. 35 units may be
+   read and 37 bytes written. Returns the units taken (16, 8, or 7 when
+   the eighth is a high surrogate whose low one is not in view), the bytes
+   made in *made; 0, writing nothing, if a surrogate is unpaired. The bytes
+   past *made, at most 21, are scratch. */
+static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
+    const __m128i zero = _mm_setzero_si128(), low6 = WINPOLL__B16(0x3F), top = WINPOLL__B16(0x80);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in), ascii, small, high, low, next;
+    __m128i last, mid, w, lo16, hi16, len, sum;
+    unsigned short before[8], upto[8];
+    unsigned words[8], k;
+    size_t took;
+    __m128i v8 = _mm_loadu_si128((const __m128i *)(const void *)(in + 8));
+    unsigned m, rest, p, q;
+    /* sixteen units of ASCII with at most two under 0x800, as for UTF-8:
+       one branch, then the ASCII packed, a character's two bytes, the ASCII
+       after it, and so again (17 and 18 stand for missing characters) */
+    ascii = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFF80)), zero);
+    small = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xF800)), zero);
+    m = ~(unsigned)_mm_movemask_epi8(
+            _mm_packs_epi16(ascii, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero))) & 0xFFFFu;
+    rest = m & (m - 1);
+    if (((m & ~(unsigned)_mm_movemask_epi8(_mm_packs_epi16(
+                   small, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xF800)), zero)))) |
+         (rest & (rest - 1))) == 0) {
+        p = wp__ctz32(m | 0x20000u);
+        q = wp__ctz32(rest | 0x40000u);
+        unsigned u = in[p], t = in[q];
+        _mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(v, v8));
+        out[p] = (char)(0xC0 | (u >> 6)); /* scratch when p is 17 */
+        out[p + 1] = (char)(0x80 | (u & 0x3F));
+        next = _mm_packus_epi16(_mm_loadu_si128((const __m128i *)(const void *)(in + p + 1)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(in + p + 9)));
+        _mm_storeu_si128((__m128i *)(void *)(out + p + 2), next);
+        out[q + 1] = (char)(0xC0 | (t >> 6)); /* scratch when q is 18 */
+        out[q + 2] = (char)(0x80 | (t & 0x3F));
+        next = _mm_packus_epi16(_mm_loadu_si128((const __m128i *)(const void *)(in + q + 1)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(in + q + 9)));
+        _mm_storeu_si128((__m128i *)(void *)(out + q + 3), next);
+        *made = 16 + (p < 16) + (q < 16);
+        return 16;
+    }
+    high = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xD800));
+    low = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xDC00));
+    /* each low surrogate right after a high one, each high one (but the
+       eighth) right before a low one */
+    if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_slli_si128(high, 2), low)) != 0xFFFF) return 0;
+    took = (_mm_movemask_epi8(high) & 0x8000) != 0 ? 7 : 8;
+    next = _mm_srli_si128(v, 2);
+    last = _mm_or_si128(top, _mm_and_si128(v, low6));
+    mid = _mm_or_si128(top, _mm_and_si128(_mm_srli_epi16(v, 6), low6));
+    /* the first two bytes of each form in the low 16 bits, the rest above */
+    lo16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xE0), _mm_srli_epi16(v, 12)), _mm_slli_epi16(mid, 8));
+    w = _mm_add_epi16(_mm_and_si128(v, WINPOLL__B16(0x3FF)), WINPOLL__B16(0x40)); /* the code point >> 10 */
+    lo16 = wp__pick(high,
+                    _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xF0), _mm_srli_epi16(w, 8)),
+                                 _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(_mm_srli_epi16(w, 2), low6)), 8)),
+                    lo16);
+    lo16 = wp__pick(small, _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v, 6)), _mm_slli_epi16(last, 8)),
+                    lo16);
+    lo16 = wp__pick(ascii, v, lo16);
+    hi16 = wp__pick(high,
+                    _mm_or_si128(_mm_or_si128(top, _mm_or_si128(_mm_slli_epi16(_mm_and_si128(w, WINPOLL__B16(3)), 4),
+                                                                _mm_and_si128(_mm_srli_epi16(next, 6), WINPOLL__B16(0xF)))),
+                                 _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(next, low6)), 8)),
+                    last);
+    /* lengths: 3, less one for under 0x800 and one more for ASCII; 4 for a
+       high surrogate, 0 for a low one (the masks are -1) */
+    len = _mm_sub_epi16(_mm_add_epi16(_mm_add_epi16(WINPOLL__B16(3), ascii), small), high);
+    len = _mm_add_epi16(len, _mm_add_epi16(low, _mm_add_epi16(low, low)));
+    sum = _mm_add_epi16(len, _mm_slli_si128(len, 2));
+    sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 4));
+    sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 8));
+    _mm_storeu_si128((__m128i *)(void *)upto, sum);
+    _mm_storeu_si128((__m128i *)(void *)before, _mm_sub_epi16(sum, len));
+    _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi16(lo16, hi16));
+    _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi16(lo16, hi16));
+    for (k = 0; k < 8; k++) memcpy(out + before[k], &words[k], 4);
+    *made = upto[took - 1];
+    return took;
+}
+#undef WINPOLL__B8
+#undef WINPOLL__B16
 #endif
 
 /* The length of the sequence a lead byte starts; 0 if none starts with it. */
@@ -3942,30 +4173,21 @@ static size_t wp__utf8_to_16(wp_utf8_stream *st, const unsigned char *in, size_t
         i = p - t;
     }
     while (i < n) {
+        size_t stop = n;
         unsigned c;
 #if WINPOLL__SSE2
-        if (out != NULL) { /* runs of ASCII, 16 bytes at a time */
-            const __m128i zero = _mm_setzero_si128();
-            while (i + 16 <= n && o + 16 <= cap) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
-                unsigned mask = (unsigned)_mm_movemask_epi8(v);
-                /* all 16 are stored (they fit); only the ASCII prefix counts,
-                   the rest is written over later */
-                _mm_storeu_si128((__m128i *)(void *)(out + o), _mm_unpacklo_epi8(v, zero));
-                _mm_storeu_si128((__m128i *)(void *)(out + o + 8), _mm_unpackhi_epi8(v, zero));
-                if (mask != 0) {
-                    unsigned prefix = wp__ctz32(mask);
-                    i += prefix;
-                    o += prefix;
-                    break;
-                }
-                i += 16;
-                o += 16;
+        if (out != NULL) {
+            /* blocks while 80 more bytes follow: their output writes over a
+               block's scratch (3 bytes make at least one unit, and 3 may
+               be carried) */
+            size_t took = 1, made;
+            while (i + 96 <= n && o + 36 <= cap && (took = wp__utf8_block(in + i, out + o, &made)) != 0) {
+                i += took;
+                o += made;
             }
-            if (i == n) break;
+            if (took == 0) stop = i + 16; /* a block with an invalid byte: one by one */
         }
 #endif
-        /* the characters up to the next ASCII byte (or all, when counting) */
         do {
             c = in[i];
             if (c < 0x80) {
@@ -3998,7 +4220,7 @@ static size_t wp__utf8_to_16(wp_utf8_stream *st, const unsigned char *in, size_t
                     i += (size_t)r;
                 }
             }
-        } while (i < n && (out == NULL || in[i] >= 0x80 || !WINPOLL__SSE2));
+        } while (i < stop);
     }
     if (commit) {
         st->n = (unsigned char)nc;
@@ -4070,38 +4292,21 @@ static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int
         }
     }
     while (i < n) {
+        size_t stop = n;
         unsigned u;
 #if WINPOLL__SSE2
-        if (out != NULL) { /* runs of ASCII, 8 units at a time */
-            const __m128i top = _mm_set1_epi16((short)0xFF80), zero = _mm_setzero_si128();
-            while (i + 8 <= n && o + 8 <= cap) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
-                unsigned ascii = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, top), zero));
-                /* all 8 are stored (they fit); only the ASCII prefix counts */
-                _mm_storel_epi64((__m128i *)(void *)(out + o), _mm_packus_epi16(v, v));
-                if (ascii != 0xFFFF) {
-                    unsigned prefix = wp__ctz32(~ascii) / 2;
-                    i += prefix;
-                    o += prefix;
-                    break;
-                }
-                i += 8;
-                o += 8;
+        if (out != NULL) {
+            /* blocks while 24 more units follow: their output writes over
+               a block's scratch (a unit makes at least one byte, and one
+               may be carried) */
+            size_t took = 1, made;
+            while (i + 40 <= n && o + 40 <= cap && (took = wp__utf16_block(in + i, out + o, &made)) != 0) {
+                i += took;
+                o += made;
             }
-            if (i == n) break;
+            if (took == 0) stop = i + 8; /* a block with an unpaired surrogate: one by one */
         }
 #endif
-        if (out != NULL) { /* runs of 3-byte units (CJK), written without the checks below */
-            while (i < n && (u = in[i]) >= 0x800 && (u < 0xD800 || u > 0xDFFF)) {
-                out[o] = (char)(0xE0 | (u >> 12));
-                out[o + 1] = (char)(0x80 | ((u >> 6) & 0x3F));
-                out[o + 2] = (char)(0x80 | (u & 0x3F));
-                o += 3;
-                i++;
-            }
-            if (i == n) break;
-        }
-        /* the units up to the next ASCII one (or all, when counting) */
         do {
             u = in[i];
             if (u < 0x80) {
@@ -4133,7 +4338,7 @@ static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int
                 WINPOLL__PUT8(0xFFFD);
                 i++;
             }
-        } while (i < n && (out == NULL || in[i] >= 0x80 || !WINPOLL__SSE2));
+        } while (i < stop);
     }
     if (commit) st->high = high;
     return o;

@@ -1,6 +1,8 @@
 /* test_console.c - the streaming transcoder (split at every position,
    every invalid class, a differential test against the Win32 converters on a
-   million random strings) and console FDs on a real console: each console
+   million random strings, long broken texts in every mix against the plain
+   rule with input and output ending at a no-access page) and console FDs on
+   a real console: each console
    test runs this program again as a child on a pseudo console
    (CreatePseudoConsole; no terminal needed), which injects input with
    WriteConsoleInputW, checks the screen with ReadConsoleOutputCharacterW,
@@ -291,6 +293,24 @@ static size_t reference_decode(const unsigned char *s, size_t n, unsigned long *
     return o;
 }
 
+static size_t put_utf16(WCHAR *w, size_t n, unsigned long c) {
+    if (c >= 0x10000) {
+        w[n++] = (WCHAR)(0xD800 + ((c - 0x10000) >> 10));
+        w[n++] = (WCHAR)(0xDC00 + ((c - 0x10000) & 0x3FF));
+    } else {
+        w[n++] = (WCHAR)c;
+    }
+    return n;
+}
+
+/* The rule's output as UTF-16 (n at most 800). */
+static size_t reference_units(const unsigned char *s, size_t n, WCHAR *out) {
+    static unsigned long cps[800];
+    size_t i, nc = reference_decode(s, n, cps), o = 0;
+    for (i = 0; i < nc; i++) o = put_utf16(out, o, cps[i]);
+    return o;
+}
+
 /* Random bytes (biased toward UTF-8's special values), decoded whole and
    split in two, against the plain rule. */
 static void transcoder_follows_the_rule_on_random_bytes(void) {
@@ -300,23 +320,215 @@ static void transcoder_follows_the_rule_on_random_bytes(void) {
     rng_state = 99;
     for (round = 0; round < 200000; round++) {
         unsigned char in[24];
-        unsigned long cps[24];
         WCHAR want[48], got[48];
-        size_t n = rng() % 24, i, nc, nw = 0, cut = n ? rng() % (n + 1) : 0;
+        size_t n = rng() % 24, i, nw, cut = n ? rng() % (n + 1) : 0;
         for (i = 0; i < n; i++) in[i] = rng() % 2 ? special[rng() % sizeof special] : (unsigned char)rng();
-        nc = reference_decode(in, n, cps);
-        for (i = 0; i < nc; i++) {
-            if (cps[i] >= 0x10000) {
-                want[nw++] = (WCHAR)(0xD800 + ((cps[i] - 0x10000) >> 10));
-                want[nw++] = (WCHAR)(0xDC00 + ((cps[i] - 0x10000) & 0x3FF));
-            } else {
-                want[nw++] = (WCHAR)cps[i];
-            }
-        }
+        nw = reference_units(in, n, want);
         if (decode_in_pieces((const char *)in, n, &cut, 1, got, 48) != (long long)nw ||
             memcmp(got, want, nw * sizeof(WCHAR)) != 0) {
             printf("  round %ld (seed 99), %u bytes cut at %u\n", round, (unsigned)n, (unsigned)cut);
             WPT_FAIL("the decoder and the rule disagree");
+        }
+    }
+}
+
+/* ---- long text: the 16-byte and 16-unit blocks ---- */
+
+/* Two rooms whose ends touch a no-access page: data put at room_end(k) - n
+   and read or written past n faults. */
+static unsigned char *guard_rooms[2];
+#define ROOM (64 * 1024)
+static unsigned char *room_end(int k) {
+    DWORD old;
+    if (guard_rooms[k] == NULL) {
+        guard_rooms[k] = (unsigned char *)VirtualAlloc(NULL, ROOM + 4096, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+        if (guard_rooms[k] != NULL && !VirtualProtect(guard_rooms[k] + ROOM, 4096, PAGE_NOACCESS, &old))
+            guard_rooms[k] = NULL;
+    }
+    return guard_rooms[k] != NULL ? guard_rooms[k] + ROOM : NULL;
+}
+
+static size_t put_utf8(unsigned char *b, size_t n, unsigned long c) {
+    if (c < 0x80) {
+        b[n++] = (unsigned char)c;
+    } else if (c < 0x800) {
+        b[n++] = (unsigned char)(0xC0 | c >> 6);
+        b[n++] = (unsigned char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        b[n++] = (unsigned char)(0xE0 | c >> 12);
+        b[n++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+        b[n++] = (unsigned char)(0x80 | (c & 0x3F));
+    } else {
+        b[n++] = (unsigned char)(0xF0 | c >> 18);
+        b[n++] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+        b[n++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+        b[n++] = (unsigned char)(0x80 | (c & 0x3F));
+    }
+    return n;
+}
+
+/* Three places to cut n things at, in order. */
+static void random_cuts(size_t n, size_t cuts[3]) {
+    int k;
+    for (k = 0; k < 3; k++) {
+        size_t from = k ? cuts[k - 1] : 0;
+        cuts[k] = from + (n - from ? rng() % (n - from + 1) : 0);
+    }
+}
+
+/* A character of one of the mixes a block path is made for, or of the
+   edges of the ranges. */
+static unsigned long mix_char(unsigned mix, unsigned odds) {
+    static const unsigned long edges[] = { 0x7F, 0x80, 0x7FF, 0x800, 0xFFF, 0x1000, 0xD7FF, 0xE000, 0xFFFD,
+                                           0xFFFF, 0x10000, 0x3FFFF, 0x40000, 0xFFFFF, 0x100000, 0x10FFFF };
+    if (rng() % 100 >= odds) return 0x20 + rng() % 95;
+    switch (mix) {
+    case 0: return 0x80 + rng() % 0x780;              /* 2 bytes */
+    case 1: return 0x4E00 + rng() % 0x5000;           /* CJK */
+    case 2: return 0x1F300 + rng() % 0x300;           /* emoji */
+    case 3: return 0xAC00 + rng() % 0x2BA4;           /* Hangul: ED leads */
+    default: return edges[rng() % (sizeof edges / sizeof edges[0])];
+    }
+}
+
+/* Texts of up to 700 bytes, every mix at every density, half of them with
+   a few bytes broken (a special byte put in, a byte dropped, a form that
+   is not UTF-8 or a valid edge form written over the text): whole, with
+   a larger buffer (nothing past the result written) and an exact one, and
+   in pieces, against the plain rule. The input and the exact output each
+   end at a no-access page. */
+static void transcoder_long_text_follows_the_rule(void) {
+    static const unsigned char special[] = { 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xEF,
+                                             0xF0, 0xF4, 0xF5, 0xFF, 0xA0, 0x9F, 0x90, 0x8F };
+    static const unsigned char forms[][5] = { /* length, bytes */
+        { 3, 0xE0, 0x9F, 0xBF }, { 3, 0xE0, 0x80, 0x80 }, { 3, 0xED, 0xA0, 0x80 }, { 3, 0xED, 0xBF, 0xBF },
+        { 4, 0xF0, 0x8F, 0xBF, 0xBF }, { 4, 0xF0, 0x80, 0x80, 0x80 }, { 4, 0xF4, 0x90, 0x80, 0x80 },
+        { 4, 0xF4, 0xBF, 0xBF, 0xBF }, { 4, 0xF5, 0x80, 0x80, 0x80 }, { 4, 0xFF, 0x80, 0x80, 0x80 },
+        { 2, 0xC0, 0x80 }, { 2, 0xC1, 0xBF }, { 2, 0xE4, 0xB8 }, { 3, 0xF0, 0x9F, 0x98 }, { 1, 0xC3 },
+        { 3, 0xED, 0x9F, 0xBF }, { 4, 0xF4, 0x8F, 0xBF, 0xBF }, { 3, 0xE0, 0xA0, 0x80 }, { 4, 0xF0, 0x90, 0x80, 0x80 }
+    };
+    static unsigned char text[800];
+    static WCHAR want[1600], big[1700];
+    unsigned char *end = room_end(0), *out_end = room_end(1);
+    long round;
+    WPT_CHECK(end != NULL && out_end != NULL);
+    rng_state = 7;
+    for (round = 0; round < 40000; round++) {
+        unsigned mix = (unsigned)(round % 5), odds = (unsigned)(rng() % 101), broken = rng() % 2 ? rng() % 5 : 0;
+        size_t target = rng() % 700, n = 0, i, nw, cuts[3];
+        unsigned char *in;
+        WCHAR *exact;
+        long long r;
+        wp_utf8_stream st;
+        while (n + 4 <= target) n = put_utf8(text, n, mix_char(mix, odds));
+        while (broken-- > 0 && n > 4) {
+            size_t at = rng() % (n - 4);
+            unsigned how = rng() % 3;
+            if (how == 0) {
+                memmove(text + at, text + at + 1, --n - at);
+            } else if (how == 1) {
+                text[at] = special[rng() % sizeof special];
+            } else { /* a whole form that is not UTF-8, written over what was there */
+                const unsigned char *bad = forms[rng() % (sizeof forms / sizeof forms[0])];
+                memcpy(text + at, bad + 1, bad[0]);
+            }
+        }
+        nw = reference_units(text, n, want);
+        in = end - n;
+        memcpy(in, text, n);
+        for (i = 0; i < 1700; i++) big[i] = 0x7777;
+        memset(&st, 0, sizeof st);
+        r = wp_utf8_stream_to_utf16(&st, (const char *)in, n, 1, big, 1700);
+        for (i = nw; i < 1700 && big[i] == 0x7777; i++) {}
+        if (r != (long long)nw || memcmp(big, want, nw * sizeof(WCHAR)) != 0 || i != 1700) {
+            size_t k;
+            for (k = 0; k < nw && big[k] == want[k]; k++) {}
+            printf("  round %ld (seed 7), %u bytes, mix %u: large buffer, %lld units for %u, first difference at %u\n",
+                   round, (unsigned)n, mix, r, (unsigned)nw, (unsigned)k);
+            for (k = 0; k < 40 && k < n; k++) printf("%02X ", text[k]);
+            printf("\n");
+            for (k = 0; k < 12 && k < nw; k++) printf("%04X/%04X ", want[k], big[k]);
+            printf("\n");
+            WPT_FAIL("the decoder disagrees with the rule or wrote past its result");
+        }
+        exact = (WCHAR *)(void *)(out_end - nw * sizeof(WCHAR));
+        memset(&st, 0, sizeof st);
+        r = wp_utf8_stream_to_utf16(&st, (const char *)in, n, 1, exact, nw);
+        if (r != (long long)nw || memcmp(exact, want, nw * sizeof(WCHAR)) != 0) {
+            printf("  round %ld (seed 7), %u bytes, mix %u: exact buffer\n", round, (unsigned)n, mix);
+            WPT_FAIL("the decoder and the rule disagree");
+        }
+        random_cuts(n, cuts);
+        if (decode_in_pieces((const char *)in, n, cuts, 3, big, 1700) != (long long)nw ||
+            memcmp(big, want, nw * sizeof(WCHAR)) != 0) {
+            printf("  round %ld (seed 7), %u bytes, mix %u: cut at %u, %u, %u\n", round, (unsigned)n, mix,
+                   (unsigned)cuts[0], (unsigned)cuts[1], (unsigned)cuts[2]);
+            WPT_FAIL("pieces decode differently from the rule");
+        }
+    }
+}
+
+/* The rule the other way: a pair is one 4-byte sequence, each unpaired
+   surrogate one U+FFFD. */
+static size_t reference_encode(const WCHAR *w, size_t n, unsigned char *out) {
+    size_t i, o = 0;
+    for (i = 0; i < n; i++) {
+        unsigned long c = w[i];
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && w[i + 1] >= 0xDC00 && w[i + 1] <= 0xDFFF)
+            c = 0x10000 + ((c - 0xD800) << 10) + (w[++i] - 0xDC00);
+        else if (c >= 0xD800 && c <= 0xDFFF)
+            c = 0xFFFD;
+        o = put_utf8(out, o, c);
+    }
+    return o;
+}
+
+static void transcoder_long_units_follow_the_rule(void) {
+    static WCHAR units[800];
+    static unsigned char want[2600], big[2700];
+    unsigned char *end = room_end(0), *out_end = room_end(1);
+    long round;
+    WPT_CHECK(end != NULL && out_end != NULL);
+    rng_state = 8;
+    for (round = 0; round < 40000; round++) {
+        unsigned mix = (unsigned)(round % 5), odds = (unsigned)(rng() % 101), broken = rng() % 2 ? rng() % 5 : 0;
+        size_t target = rng() % 700, n = 0, i, nb, cuts[3];
+        WCHAR *in;
+        unsigned char *exact;
+        long long r;
+        wp_utf16_stream st;
+        while (n + 2 <= target) n = put_utf16(units, n, mix_char(mix, odds));
+        while (broken-- > 0 && n > 0) { /* a lone surrogate put in, or half a pair dropped */
+            size_t at = rng() % n;
+            if (rng() % 3 == 0) memmove(units + at, units + at + 1, (--n - at) * sizeof(WCHAR));
+            else units[at] = (WCHAR)(0xD800 + rng() % 0x800);
+        }
+        nb = reference_encode(units, n, want);
+        in = (WCHAR *)(void *)(end - n * sizeof(WCHAR));
+        memcpy(in, units, n * sizeof(WCHAR));
+        memset(big, 'Q', sizeof big);
+        memset(&st, 0, sizeof st);
+        r = wp_utf16_stream_to_utf8(&st, in, n, 1, (char *)big, sizeof big);
+        for (i = nb; i < sizeof big && big[i] == 'Q'; i++) {}
+        if (r != (long long)nb || memcmp(big, want, nb) != 0 || i != sizeof big) {
+            size_t k;
+            for (k = 0; k < nb && big[k] == want[k]; k++) {}
+            printf("  round %ld (seed 8), %u units, mix %u: large buffer, %lld bytes for %u, first difference at %u\n",
+                   round, (unsigned)n, mix, r, (unsigned)nb, (unsigned)k);
+            WPT_FAIL("the encoder disagrees with the rule or wrote past its result");
+        }
+        exact = out_end - nb;
+        memset(&st, 0, sizeof st);
+        r = wp_utf16_stream_to_utf8(&st, in, n, 1, (char *)exact, nb);
+        if (r != (long long)nb || memcmp(exact, want, nb) != 0) {
+            printf("  round %ld (seed 8), %u units, mix %u: exact buffer\n", round, (unsigned)n, mix);
+            WPT_FAIL("the encoder and the rule disagree");
+        }
+        random_cuts(n, cuts);
+        if (encode_in_pieces(in, n, cuts, 3, (char *)big, sizeof big) != (long long)nb || memcmp(big, want, nb) != 0) {
+            printf("  round %ld (seed 8), %u units, mix %u: cut at %u, %u, %u\n", round, (unsigned)n, mix,
+                   (unsigned)cuts[0], (unsigned)cuts[1], (unsigned)cuts[2]);
+            WPT_FAIL("pieces encode differently from the rule");
         }
     }
 }
@@ -578,6 +790,8 @@ static const wpt_case cases[] = {
     WPT_CASE(transcoder_never_writes_past_an_exact_buffer),
     WPT_CASE(transcoder_agrees_with_win32),
     WPT_CASE(transcoder_follows_the_rule_on_random_bytes),
+    WPT_CASE(transcoder_long_text_follows_the_rule),
+    WPT_CASE(transcoder_long_units_follow_the_rule),
     WPT_CASE(console_reads_unicode_in_any_size),
     WPT_CASE(console_ctrl_z_ends_input),
     WPT_CASE(console_writes_carry_split_sequences),
