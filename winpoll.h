@@ -3873,25 +3873,30 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
     const __m128i zero = _mm_setzero_si128(), one = WINPOLL__B8(1), low6 = WINPOLL__B8(0x3F), top2 = WINPOLL__B8(0xC0);
     __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)in), v1, v2, v3;
     __m128i ascii, cont, lead2, lead3, lead4, at2, rules, expect, cnt, sum, lo, hi, c2;
-    unsigned wrong, tail, took, keep, k, m = (unsigned)_mm_movemask_epi8(v0), leads, rest;
+    unsigned wrong, tail, took, keep, k, m = (unsigned)_mm_movemask_epi8(v0), m3, leads, rest;
     unsigned char before[16], upto[16];
     /* ASCII with at most two 2-byte characters, the common block of Latin
        text. A character led at 15 ends at 16, and the block takes 17.
-       The test is one branch: every byte ASCII, a 2-byte lead followed by
-       a continuation, or that continuation; at most two leads. The work
+       The test: no lead of E0 and up (what other text fails on first),
+       then one branch: every byte ASCII, a 2-byte lead followed by a
+       continuation, or that continuation; at most two leads. The work
        has none: the ASCII widened, a character, the ASCII after it widened
        over the rest, and so again (positions 17 and 19 stand for missing
        characters). The bytes taken hang on one load (is byte 15 a lead?),
        not on the masks, so the next block's loads need not wait for this
        one's. */
+    /* the classes, by signed compares: 80..BF are -128..-65 */
+    ascii = _mm_cmpgt_epi8(v0, WINPOLL__B8(-1));
     cont = _mm_cmplt_epi8(v0, top2);
-    at2 = _mm_cmpgt_epi8(v0, WINPOLL__B8(0xC1)); /* C2 and up, or ASCII */
-    lo = _mm_and_si128(at2, _mm_cmplt_epi8(v0, WINPOLL__B8(0xE0))); /* C2..DF */
-    leads = (unsigned)_mm_movemask_epi8(lo);
+    at2 = _mm_cmpgt_epi8(v0, WINPOLL__B8(0xC1));                            /* C2 and up, or ASCII */
+    lead2 = _mm_andnot_si128(ascii, at2);                                     /* C2 and up */
+    lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
+    m3 = (unsigned)_mm_movemask_epi8(lead3);
+    leads = (unsigned)_mm_movemask_epi8(lead2);
     rest = leads & (leads - 1);
-    if (((unsigned)_mm_movemask_epi8(_mm_xor_si128(_mm_slli_si128(lo, 1), cont)) |
-         (m ^ (unsigned)_mm_movemask_epi8(_mm_or_si128(lo, cont))) | (rest & (rest - 1)) |
-         ((leads >> 15) & ((in[16] & 0xC0u) != 0x80u))) == 0) {
+    if (m3 == 0 && ((unsigned)_mm_movemask_epi8(_mm_xor_si128(_mm_slli_si128(lead2, 1), cont)) |
+                    (m ^ leads ^ (unsigned)_mm_movemask_epi8(cont)) | (rest & (rest - 1)) |
+                    ((leads >> 15) & ((in[16] & 0xC0u) != 0x80u))) == 0) {
         unsigned p = wp__ctz32(leads | 0x20000u), q = wp__ctz32(rest | 0x80000u);
         unsigned short edge; /* bytes 15 and 16, loaded anew: built from v0, they would cost a trip through memory */
         memcpy(&edge, in + 15, 2);
@@ -3911,10 +3916,6 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
     }
     v1 = _mm_loadu_si128((const __m128i *)(const void *)(in + 1));
     v2 = _mm_loadu_si128((const __m128i *)(const void *)(in + 2));
-    /* the classes, by signed compares: 80..BF are -128..-65 */
-    ascii = _mm_cmpgt_epi8(v0, WINPOLL__B8(-1));
-    lead2 = _mm_andnot_si128(ascii, at2);
-    lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
     lead4 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xEF))); /* F0 and up */
     /* each position's (first) unit, its low and high bytes apart, 16 at once;
        a byte's shifts are 16-bit shifts with the bits from its neighbour
@@ -3936,8 +3937,7 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
     /* a character that the end of the sixteen cuts is left for the next
        block; its lead is checked with the bytes taken, for a character
        before it that runs into it expects a continuation there */
-    tail = ((unsigned)_mm_movemask_epi8(lead2) & 0x8000u) | ((unsigned)_mm_movemask_epi8(lead3) & 0x4000u) |
-           ((unsigned)_mm_movemask_epi8(lead4) & 0x2000u);
+    tail = (leads & 0x8000u) | (m3 & 0x4000u) | ((unsigned)_mm_movemask_epi8(lead4) & 0x2000u);
     took = tail != 0 ? wp__ctz32(tail) : 16;
     keep = (2u << took) - 1;
     if ((wrong & keep) != 0) return 0;
@@ -4016,12 +4016,15 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
        after it, and so again (17 and 18 stand for missing characters) */
     ascii = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFF80)), zero);
     small = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xF800)), zero);
-    m = ~(unsigned)_mm_movemask_epi8(
-            _mm_packs_epi16(ascii, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero))) & 0xFFFFu;
-    rest = m & (m - 1);
-    if (((m & ~(unsigned)_mm_movemask_epi8(_mm_packs_epi16(
-                   small, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xF800)), zero)))) |
-         (rest & (rest - 1))) == 0) {
+    m = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(small, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xF800)), zero)));
+    if (m == 0xFFFFu) { /* all under 0x800: what other text fails on first */
+        m = ~(unsigned)_mm_movemask_epi8(
+                _mm_packs_epi16(ascii, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero))) & 0xFFFFu;
+        rest = m & (m - 1);
+    } else {
+        rest = 3;
+    }
+    if ((rest & (rest - 1)) == 0) {
         p = wp__ctz32(m | 0x20000u);
         q = wp__ctz32(rest | 0x40000u);
         unsigned u = in[p], t = in[q];

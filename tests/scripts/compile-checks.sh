@@ -45,6 +45,7 @@ ok() {
         clang-cl)  cl_c x86_64 /Zs "$@" -- "$file" > "$log" 2>&1 ;;
         clang-cl++) cl_c x86_64 /Zs /TP $WINE_FIX "$@" -- "$file" > "$log" 2>&1 ;;
         clang-cl-x86) cl_c i686 /Zs "$@" -- "$file" > "$log" 2>&1 ;;
+        clang-cl-x86-sse2) cl_c i686 /Zs /arch:SSE2 "$@" -- "$file" > "$log" 2>&1 ;; # MSVC's x86 default
         clang-cl-arm64) cl_c aarch64 /Zs $WINE_FIX "$@" -- "$file" > "$log" 2>&1 ;;
     esac
     report "$tool/$name" $?
@@ -62,7 +63,7 @@ fails() {
 
 for mode in iocp blocking; do
     m=""; [ $mode = blocking ] && m="-DWINPOLL_BLOCKING"
-    for tool in gcc g++ clang-cl clang-cl++ clang-cl-x86 clang-cl-arm64; do
+    for tool in gcc g++ clang-cl clang-cl++ clang-cl-x86 clang-cl-x86-sse2 clang-cl-arm64; do
         case $tool in g*) [ -n "$MINGW_CC" ] || continue ;; esac
         ok $tool header-$mode impl.c $m
     done
