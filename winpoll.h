@@ -865,7 +865,12 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd);
    otherwise the output is written (no NUL) and the state advances.
    final = 1 ends the stream: what the state carries becomes U+FFFD. The
    output never exceeds n + 3 units (UTF-8 to UTF-16) or 3 * n + 4 bytes
-   (UTF-16 to UTF-8), so a buffer of that size always takes it.
+   (UTF-16 to UTF-8), so a buffer of that size always takes it; with one
+   that size or larger the call makes one pass, not a count and a pass.
+   Nothing is read past in + n, and nothing of out is written past the
+   size returned. On x86 and x64 the work goes 16 bytes or units at a time
+   (SSE2): 2.4-4x MultiByteToWideChar and WideCharToMultiByte as Wine 8
+   implements them, on Latin, CJK and emoji text (make bench).
    A state struct belongs to one stream: one thread at a time uses it. */
 typedef struct wp_utf8_stream {
     unsigned char carry[3];
@@ -1194,7 +1199,7 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop);
    makes WCHAR char16_t in C++, which wchar_t does not convert to. */
 #include <string.h>
 
-/* SSE2 for the transcoder's ASCII runs where every CPU of the target has it. */
+/* SSE2 for the transcoder's 16-byte blocks where every CPU of the target has it. */
 #if defined(_M_X64) || defined(__x86_64__) || defined(__SSE2__) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #define WINPOLL__SSE2 1
 #include <emmintrin.h>
