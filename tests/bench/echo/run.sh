@@ -1,14 +1,15 @@
 #!/bin/sh
 # run.sh DIR RUN - the TCP echo benchmark: the four servers of server.c
 # against the host-built load generator, for 1 x 64 B, 64 x 64 B and
-# 64 x 16 KiB, REPS runs of SECS seconds each, pinned (wineserver and the
-# server on CPU 0, the load on CPU 1) and unpinned; then the memory each
+# 64 x 16 KiB, REPS runs of SECS seconds each (baseline and winpoll taking
+# turns), pinned (wineserver and the server on CPU 0, the load on CPU 1) and
+# unpinned; then the memory each
 # server holds per idle connection (1,000 of them). Prints markdown tables:
 # medians with min-max, and the ratio to the hand-written baseline.
 set -eu
 dir=$1
 run=$2 # how to run a Windows program ("" on Windows)
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 SECS=${SECS:-2}
 load="$dir/load"
 [ -x "$load" ] || load="$dir/load.exe"
@@ -43,17 +44,23 @@ bench() {
             set -- $cfg
             conns=$1; size=$2
             base=""
-            for kind in baseline winpoll; do
-                : > "$dir/rates"; : > "$dir/lines"
-                r=0
-                while [ $r -lt "$REPS" ]; do
+            # baseline and winpoll take turns, so that a machine that speeds
+            # up or slows down over the runs moves both alike
+            : > "$dir/rates-baseline"; : > "$dir/lines-baseline"
+            : > "$dir/rates-winpoll"; : > "$dir/lines-winpoll"
+            r=0
+            while [ $r -lt "$REPS" ]; do
+                for kind in baseline winpoll; do
                     start_server "$dir/server-$mode.exe" $kind
                     line=$($pin_load "$load" 127.0.0.1 "$port" "$conns" "$size" "$SECS")
                     stop_server
-                    field rate "$line" >> "$dir/rates"
-                    echo "$line" >> "$dir/lines"
-                    r=$((r + 1))
+                    field rate "$line" >> "$dir/rates-$kind"
+                    echo "$line" >> "$dir/lines-$kind"
                 done
+                r=$((r + 1))
+            done
+            for kind in baseline winpoll; do
+                mv "$dir/rates-$kind" "$dir/rates"; mv "$dir/lines-$kind" "$dir/lines"
                 rate=$(stats < "$dir/rates")
                 med=${rate%% *}
                 # the other figures from the run with the median rate
