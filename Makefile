@@ -67,7 +67,7 @@ ubsan_of = $(if $(findstring ubsan,$(1)),$(UBSAN))
 
 SUITE_EXES   := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s).exe))
 # programs the suites start, built beside them
-HELPER_EXES  := $(foreach c,$(CONFIGS),$(BUILD)/$(c)/child.exe)
+HELPER_EXES  := $(foreach c,$(CONFIGS),$(BUILD)/$(c)/child.exe $(BUILD)/$(c)/ex_console_utf8.exe)
 EXAMPLE_EXES := $(foreach c,$(filter-out %ubsan-iocp %ubsan-blocking,$(CONFIGS)),$(foreach e,$(EXAMPLES),$(BUILD)/$(c)/ex_$(e).exe))
 DRIVER       := $(BUILD)/driver.exe
 
@@ -157,7 +157,8 @@ $(BUILD)/compile-checks.txt: winpoll.h tests/scripts/compile-checks.sh $(wildcar
 	    LLD_LINK="$(LLD_LINK)" WINE_LIB="$(WINE_LIB)" HOST="$(HOST)" \
 	    sh tests/scripts/compile-checks.sh > $@.tmp && mv $@.tmp $@
 
-demo-run: $(foreach e,$(EXAMPLES),$(BUILD)/clang-iocp/ex_$(e).exe) $(BUILD)/compile-checks.txt
+demo-run: $(foreach e,$(EXAMPLES),$(BUILD)/clang-iocp/ex_$(e).exe) $(BUILD)/clang-iocp/test_console.exe \
+          $(BUILD)/compile-checks.txt
 	@echo "== winpoll.h $$(sed -n 's/^#define WINPOLL_VERSION_STRING "\(.*\)"/\1/p' winpoll.h): the header in every configuration"
 	@sed -n 's/^\(PASS\|FAIL\) compile\//  \1 /p' $(BUILD)/compile-checks.txt
 	@echo "== examples/errors.c: real failures explained by wp_strerror (built with clang-cl, run under $(if $(RUN),Wine,Windows))"
@@ -177,7 +178,9 @@ demo-run: $(foreach e,$(EXAMPLES),$(BUILD)/clang-iocp/ex_$(e).exe) $(BUILD)/comp
 	 wait
 	@echo "== examples/udp_echo.c: datagrams on IPv4 and IPv6, senders as text, a truncated one reported"
 	@$(RUN) $(BUILD)/clang-iocp/ex_udp_echo.exe
-	@echo "== examples/console_utf8.c: lines reversed character by character (input piped here: bytes pass through)"
+	@echo "== examples/console_utf8.c: lines reversed character by character, on a real console (a pseudo console)"
+	@$(RUN) $(BUILD)/clang-iocp/test_console.exe --show-example
+	@echo "   and with its input and output redirected to pipes, where the bytes pass through unchanged:"
 	@printf 'h\303\251llo \346\227\245\346\234\254\350\252\236 \360\237\230\200\nabc\n' | $(RUN) $(BUILD)/clang-iocp/ex_console_utf8.exe
 	@echo "== examples/game_loop.c: the async face polled with timeout 0 once per frame"
 	@$(RUN) $(BUILD)/clang-iocp/ex_game_loop.exe

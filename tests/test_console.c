@@ -6,7 +6,9 @@
    test runs this program again as a child on a pseudo console
    (CreatePseudoConsole; no terminal needed), which injects input with
    WriteConsoleInputW, checks the screen with ReadConsoleOutputCharacterW,
-   and writes its verdict to a file. */
+   and writes its verdict to a file. One of them runs examples/console_utf8.c
+   (built beside this program) on that console; --show-example prints what
+   it did there, for make demo. */
 #include "suite.h"
 
 #include <string.h>
@@ -535,7 +537,7 @@ static void transcoder_long_units_follow_the_rule(void) {
 
 /* ---- console FDs on a pseudo console ---- */
 
-static char verdict[512];
+static char verdict[4096];
 #define CHILD_CHECK(cond) \
     do { \
         if (!(cond)) { \
@@ -668,6 +670,74 @@ static int child_vt(HANDLE out) {
     return 0;
 }
 
+/* The screen from row `from` to the cursor's row, as UTF-8 lines (trailing
+   blanks dropped) appended to out. */
+static int screen_text(HANDLE h, SHORT from, char *out, size_t cap) {
+    CONSOLE_SCREEN_BUFFER_INFO info;
+    SHORT y;
+    if (!GetConsoleScreenBufferInfo(h, &info)) return 0;
+    for (y = from; y <= info.dwCursorPosition.Y; y++) {
+        WCHAR row[256];
+        DWORD got = 0, w = info.dwSize.X < 256 ? (DWORD)info.dwSize.X : 256;
+        COORD at;
+        size_t len = strlen(out);
+        long long n;
+        at.X = 0;
+        at.Y = y;
+        if (!ReadConsoleOutputCharacterW(h, row, w, at, &got)) return 0;
+        while (got > 0 && row[got - 1] == ' ') got--;
+        n = wp_utf16_to_utf8(row, got, out + len, cap - len - 1);
+        if (n < 0 || (size_t)n + 2 > cap - len) return 0;
+        out[len + (size_t)n] = '\n';
+        out[len + (size_t)n + 1] = 0;
+    }
+    return 1;
+}
+
+/* examples/console_utf8.c on this console: lines typed as keys (CJK, an
+   emoji), then Ctrl-Z; its answers must be on the screen, reversed. The
+   screen's text follows the verdict. */
+static int child_example(HANDLE in, HANDLE out) {
+    static const WCHAR line1[] = { 'h', 0xE9, 'l', 'l', 'o', ' ', 0x65E5, 0x672C, 0x8A9E, ' ', 0xD83D, 0xDE00, '\r' };
+    static const WCHAR line2[] = { 'a', 'b', 'c', '\r', 0x1A, '\r' };
+    /* the answers; a console that gives a wide character two cells may
+       show it twice (Windows' conhost reports each cell) */
+    static const char *const want1[] = { "[\xF0\x9F\x98\x80 \xE8\xAA\x9E\xE6\x9C\xAC\xE6\x97\xA5 oll\xC3\xA9h]",
+                                         "[\xF0\x9F\x98\x80 \xE8\xAA\x9E\xE8\xAA\x9E\xE6\x9C\xAC\xE6\x9C\xAC"
+                                         "\xE6\x97\xA5\xE6\x97\xA5 oll\xC3\xA9h]" };
+    static char screen[4096];
+    static const char *const argv[] = { "console_utf8", NULL };
+    CONSOLE_SCREEN_BUFFER_INFO info;
+    WCHAR self[MAX_PATH];
+    char path[4 * MAX_PATH], *slash;
+    wp_spawn_options o;
+    wp_process p;
+    unsigned long code = 1;
+    CHILD_CHECK(GetConsoleScreenBufferInfo(out, &info));
+    CHILD_CHECK(type_keys(in, line1, 13) && type_keys(in, line2, 6));
+    CHILD_CHECK(GetModuleFileNameW(NULL, self, MAX_PATH) > 0);
+    CHILD_CHECK(wp_utf16_to_utf8(self, WINPOLL_NUL_TERMINATED, path, sizeof path - 32) > 0);
+    CHILD_CHECK((slash = strrchr(path, '\\')) != NULL);
+    strcpy(slash + 1, "ex_console_utf8.exe");
+    memset(&o, 0, sizeof o);
+    o.path = path;
+    o.argv = argv;
+    o.std_in = in; /* this console, as its standard handles */
+    o.std_out = o.std_err = out;
+    CHILD_CHECK(wp_spawn(&o, &p) == 0);
+    if (wp_wait(&p, 30000, &code) != 0) wp_kill(&p, 9);
+    wp_process_close(&p);
+    CHILD_CHECK(code == 0); /* it ended at Ctrl-Z */
+    screen[0] = 0;
+    CHILD_CHECK(screen_text(out, info.dwCursorPosition.Y, screen, sizeof screen));
+    if ((strstr(screen, want1[0]) == NULL && strstr(screen, want1[1]) == NULL) || strstr(screen, "[cba]\n") == NULL) {
+        snprintf(verdict, sizeof verdict, "FAIL: the answers are not on the screen, which shows:\n%s", screen);
+        return 1;
+    }
+    snprintf(verdict, sizeof verdict, "OK\n%s", screen);
+    return 0;
+}
+
 /* The child: this program with --console-child SCENARIO HEX, where HEX is
    the verdict file's UTF-8 path in hexadecimal (argv is not UTF-8). */
 static int console_child(const char *scenario, const char *hex) {
@@ -698,8 +768,10 @@ static int console_child(const char *scenario, const char *hex) {
         r = child_write(&out);
     } else if (strcmp(scenario, "vt") == 0) {
         r = child_vt(out.handle);
+    } else if (strcmp(scenario, "example") == 0) {
+        r = child_example(in.handle, out.handle);
     }
-    if (r == 0) snprintf(verdict, sizeof verdict, "OK\n");
+    if (r == 0 && strncmp(verdict, "OK\n", 3) != 0) snprintf(verdict, sizeof verdict, "OK\n");
     return suite_write_file(path, verdict) ? r : 3;
 }
 
@@ -782,6 +854,15 @@ CONSOLE_TEST(console_ctrl_z_ends_input, "ctrl-z")
 CONSOLE_TEST(console_writes_carry_split_sequences, "write")
 CONSOLE_TEST(console_vt_mode_and_restore, "vt")
 
+/* examples/console_utf8.c, built beside this suite, run on a pseudo console */
+static void console_example_round_trips_cjk_and_emoji(void) {
+    static char v[4096];
+    const char *why = run_on_pseudo_console("example", v, sizeof v);
+    if (why != NULL) WPT_SKIP(why);
+    if (strncmp(v, "OK\n", 3) != 0) printf("  the child said: %s\n", v[0] ? v : "nothing (it died)");
+    WPT_EQ(strncmp(v, "OK\n", 3), 0);
+}
+
 static const wpt_case cases[] = {
     WPT_CASE(transcoder_splits_at_every_position),
     WPT_CASE(transcoder_invalid_utf8_classes),
@@ -796,9 +877,33 @@ static const wpt_case cases[] = {
     WPT_CASE(console_ctrl_z_ends_input),
     WPT_CASE(console_writes_carry_split_sequences),
     WPT_CASE(console_vt_mode_and_restore),
+    WPT_CASE(console_example_round_trips_cjk_and_emoji),
 };
+
+/* --show-example: make demo's view of examples/console_utf8.c on a pseudo
+   console: the keys typed and the screen afterwards, as UTF-8. */
+static int show_example(void) {
+    static char v[4096];
+    const char *why = run_on_pseudo_console("example", v, sizeof v);
+    if (why != NULL || strncmp(v, "OK\n", 3) != 0) {
+        printf("could not run it on a pseudo console: %s\n", why != NULL ? why : v);
+        return 1;
+    }
+    char *line = v + 3, *end;
+    printf("typed as keys: \"h\xC3\xA9llo \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E \xF0\x9F\x98\x80\" Enter, \"abc\" Enter, "
+           "Ctrl-Z Enter\nthe screen afterwards (ReadConsoleOutputCharacterW), from where it started:\n");
+    for (end = line + strlen(line); end > line && end[-1] == '\n'; end--) {} /* the empty cursor row */
+    while (line < end) {
+        char *nl = strchr(line, '\n');
+        if (nl == NULL || nl > end) nl = end;
+        printf("  | %.*s\n", (int)(nl - line), line);
+        line = nl + 1;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--console-child") == 0) return console_child(argv[2], argv[3]);
+    if (argc == 2 && strcmp(argv[1], "--show-example") == 0) return show_example();
     return wpt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
