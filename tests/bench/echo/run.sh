@@ -5,7 +5,8 @@
 # turns), pinned (wineserver and the server on CPU 0, the load on CPU 1) and
 # unpinned; then the memory each
 # server holds per idle connection (1,000 of them). Prints markdown tables:
-# medians with min-max, and the ratio to the hand-written baseline.
+# medians with min-max, and the ratio to the hand-written baseline: the
+# median, with min-max, of each winpoll run over the baseline run before it.
 set -eu
 dir=$1
 run=$2 # how to run a Windows program ("" on Windows)
@@ -30,20 +31,22 @@ stop_server() { kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || tr
 # field NAME LINE: the value of NAME=... in LINE
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-# stats: reads numbers, prints "median min-max"
-stats() { sort -g | awk '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%.0f %.0f-%.0f", m, v[1], v[NR]}'; }
+# stats [DIGITS]: reads numbers, prints "median min-max"
+stats() {
+    sort -g | awk -v d="${1:-0}" '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2;
+        f = "%." d "f"; printf f " " f "-" f, m, v[1], v[NR]}'
+}
 
 bench() {
     echo
     echo "$1"
     echo
-    echo "| server | conns x size | round trips/s (min-max) | MB/s | p50 us | p99 us | fairness | longest ms | vs baseline |"
+    echo "| server | conns x size | round trips/s (min-max) | MB/s | p50 us | p99 us | fairness | longest ms | vs baseline (min-max) |"
     echo "|---|---|---|---|---|---|---|---|---|"
     for mode in iocp blocking; do
         for cfg in "1 64" "64 64" "64 16384"; do
             set -- $cfg
             conns=$1; size=$2
-            base=""
             # baseline and winpoll take turns, so that a machine that speeds
             # up or slows down over the runs moves both alike
             : > "$dir/rates-baseline"; : > "$dir/lines-baseline"
@@ -66,9 +69,17 @@ bench() {
                 # the other figures from the run with the median rate
                 line=$(grep "rate=$med " "$dir/lines" | head -1)
                 [ -n "$line" ] || line=$(sed -n 1p "$dir/lines")
-                if [ $kind = baseline ]; then base=$med; ratio="1.00"; else ratio=$(awk "BEGIN{printf \"%.2f\", $med/$base}"); fi
+                if [ $kind = baseline ]; then
+                    cp "$dir/rates" "$dir/rates-base"
+                    ratio="1.00x"
+                else
+                    # each winpoll run over the baseline run just before it:
+                    # the median of those ratios, with their range
+                    ratio=$(paste "$dir/rates" "$dir/rates-base" | awk '{printf "%.4f\n", $1 / $2}' | stats 2)
+                    ratio="${ratio%% *}x (${ratio#* })"
+                fi
                 name="$mode $kind"; [ $kind = baseline ] && name="$mode baseline (hand-written)"
-                printf '| %s | %s x %s B | %s (%s) | %s | %s | %s | %s | %s | %sx |\n' "$name" "$conns" "$size" \
+                printf '| %s | %s x %s B | %s (%s) | %s | %s | %s | %s | %s | %s |\n' "$name" "$conns" "$size" \
                     "$med" "${rate#* }" "$(field mbs "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" \
                     "$(field fair "$line")" "$(field longest_ms "$line")" "$ratio"
             done
