@@ -113,7 +113,7 @@ int main(int argc, char **argv) {
     wp_async accept_op, *done[64];
     wp_sockaddr addr;
     SOCKET s;
-    client *next = NULL;
+    client *next = NULL, *c;
     int i, j, n, port = 7007, clients_left = -1, in_flight = 0, r;
     const char *port_file = NULL;
     for (i = 1; i + 1 < argc; i += 2) {
@@ -148,7 +148,6 @@ int main(int argc, char **argv) {
         }
         n = wp_loop_poll(&loop, done, 64, WINPOLL_INFINITE);
         for (j = 0; j < n; j++) {
-            client *c;
             in_flight--;
             if (done[j] == &accept_op) {
                 c = next;
@@ -180,7 +179,7 @@ int main(int argc, char **argv) {
     /* Shutdown: close everything; what was in flight comes back once more. */
     printf("echo_server: stopping\n");
     wp_fd_close(&listener);
-    for (next = clients; next != NULL; next = next->next) wp_fd_close(&next->fd);
+    for (c = clients; c != NULL; c = c->next) wp_fd_close(&c->fd);
     while (in_flight > 0 && (n = wp_loop_poll(&loop, done, 64, 5000)) > 0) {
         for (j = 0; j < n; j++)
             if (done[j] == &accept_op && accept_op.result == 0) wp_fd_close(&next->fd); /* came too late */
