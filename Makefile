@@ -67,7 +67,7 @@ ubsan_of = $(if $(findstring ubsan,$(1)),$(UBSAN))
 
 SUITE_EXES   := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s).exe))
 # programs the suites start, built beside them
-HELPER_EXES  := $(foreach c,$(CONFIGS),$(BUILD)/$(c)/child.exe $(BUILD)/$(c)/ex_console_utf8.exe)
+HELPER_EXES  := $(foreach c,$(CONFIGS),$(foreach h,child ex_console_utf8 ex_echo_server,$(BUILD)/$(c)/$(h).exe))
 EXAMPLE_EXES := $(foreach c,$(filter-out %ubsan-iocp %ubsan-blocking,$(CONFIGS)),$(foreach e,$(EXAMPLES),$(BUILD)/$(c)/ex_$(e).exe))
 DRIVER       := $(BUILD)/driver.exe
 
@@ -176,6 +176,8 @@ demo-run: $(foreach e,$(EXAMPLES),$(BUILD)/clang-iocp/ex_$(e).exe) $(BUILD)/clan
 	 $(RUN) $(BUILD)/clang-iocp/ex_echo_client.exe 127.0.0.1 $$port again; \
 	 $(RUN) $(BUILD)/clang-iocp/ex_echo_client.exe 127.0.0.1 $$port --idle; \
 	 wait
+	@echo "== examples/echo_server.c on a pseudo console, a client connected, stopped by Ctrl-C (GenerateConsoleCtrlEvent)"
+	@$(RUN) $(BUILD)/clang-iocp/test_console.exe --filter ctrl_c | sed -n 's/^PASS.*/   it closed its client and exited with 0 (test_console: &)/p; /FAIL/p'
 	@echo "== examples/udp_echo.c: datagrams on IPv4 and IPv6, senders as text, a truncated one reported"
 	@$(RUN) $(BUILD)/clang-iocp/ex_udp_echo.exe
 	@echo "== examples/console_utf8.c: lines reversed character by character, on a real console (a pseudo console)"

@@ -6,11 +6,13 @@
    test runs this program again as a child on a pseudo console
    (CreatePseudoConsole; no terminal needed), which injects input with
    WriteConsoleInputW, checks the screen with ReadConsoleOutputCharacterW,
-   and writes its verdict to a file. One of them runs examples/console_utf8.c
-   (built beside this program) on that console; --show-example prints what
-   it did there, for make demo. */
+   and writes its verdict to a file. Two of them run examples, built beside
+   this program, on that console: console_utf8.c with typed Unicode lines,
+   and echo_server.c stopped by Ctrl-C; --show-example prints what the first
+   did there, for make demo. */
 #include "suite.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the transcoder ---- */
@@ -738,6 +740,63 @@ static int child_example(HANDLE in, HANDLE out) {
     return 0;
 }
 
+static BOOL WINAPI survive_ctrl(DWORD type) {
+    (void)type;
+    return TRUE; /* handled: this process goes on */
+}
+
+/* examples/echo_server.c on this console with a client connected: Ctrl-C
+   must stop it cleanly (its handler wakes the loop; it closes every
+   connection and exits with 0). */
+static int child_ctrl_c(HANDLE out) {
+    static char screen[4096];
+    /* an idle deadline far beyond the wait below: only the handler's wake can end the poll */
+    static const char *const argv[] = { "echo_server", "--port", "0", "--port-file", "port", "--idle", "300", NULL };
+    CONSOLE_SCREEN_BUFFER_INFO info;
+    WCHAR self[MAX_PATH];
+    char path[4 * MAX_PATH], dir[1024], port_file[1200], text[16], *slash;
+    wp_spawn_options o;
+    wp_process p;
+    wp_sockaddr a;
+    SOCKET c = INVALID_SOCKET;
+    unsigned long code = 1;
+    int i, ok = 0;
+    CHILD_CHECK(GetConsoleScreenBufferInfo(out, &info));
+    CHILD_CHECK(SetConsoleCtrlHandler(survive_ctrl, TRUE));
+    CHILD_CHECK(suite_tempdir(dir, sizeof dir, "ctrlc"));
+    suite_join(port_file, sizeof port_file, dir, "port");
+    CHILD_CHECK(GetModuleFileNameW(NULL, self, MAX_PATH) > 0);
+    CHILD_CHECK(wp_utf16_to_utf8(self, WINPOLL_NUL_TERMINATED, path, sizeof path - 32) > 0);
+    CHILD_CHECK((slash = strrchr(path, '\\')) != NULL);
+    strcpy(slash + 1, "ex_echo_server.exe");
+    memset(&o, 0, sizeof o);
+    o.path = path;
+    o.argv = argv;
+    o.dir = dir; /* the port file's folder: argv is not UTF-8, the folder's name may not be ASCII */
+    o.std_out = o.std_err = out; /* this console */
+    CHILD_CHECK(wp_spawn(&o, &p) == 0);
+    for (i = 0; i < 200 && suite_read_file(port_file, text, sizeof text) <= 0; i++) Sleep(50);
+    wp_ip_parse(&a, "127.0.0.1");
+    a.port = (unsigned short)atoi(text);
+    if (a.port != 0 && wp_socket(AF_INET, SOCK_STREAM, 0, &c) == 0 && wp_connect(c, &a) == 0 &&
+        send(c, "hi", 2, 0) == 2 && recv(c, text, sizeof text, 0) == 2) {
+        ok = GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0); /* every process on this console */
+    }
+    if (wp_wait(&p, 15000, &code) != 0) wp_kill(&p, 9);
+    wp_process_close(&p);
+    if (ok) ok = recv(c, text, sizeof text, 0) == 0; /* the server closed it: end of stream */
+    if (c != INVALID_SOCKET) closesocket(c);
+    suite_rmtree(dir);
+    screen[0] = 0;
+    screen_text(out, info.dwCursorPosition.Y, screen, sizeof screen);
+    if (!ok || code != 0 || strstr(screen, "echo_server: stopping") == NULL) {
+        snprintf(verdict, sizeof verdict, "FAIL: served and stopped %d, exit code %lu; the screen shows:\n%s", ok,
+                 code, screen);
+        return 1;
+    }
+    return 0;
+}
+
 /* The child: this program with --console-child SCENARIO HEX, where HEX is
    the verdict file's UTF-8 path in hexadecimal (argv is not UTF-8). */
 static int console_child(const char *scenario, const char *hex) {
@@ -768,6 +827,8 @@ static int console_child(const char *scenario, const char *hex) {
         r = child_write(&out);
     } else if (strcmp(scenario, "vt") == 0) {
         r = child_vt(out.handle);
+    } else if (strcmp(scenario, "ctrl-c") == 0) {
+        r = child_ctrl_c(out.handle);
     } else if (strcmp(scenario, "example") == 0) {
         r = child_example(in.handle, out.handle);
     }
@@ -854,6 +915,16 @@ CONSOLE_TEST(console_ctrl_z_ends_input, "ctrl-z")
 CONSOLE_TEST(console_writes_carry_split_sequences, "write")
 CONSOLE_TEST(console_vt_mode_and_restore, "vt")
 
+static void console_ctrl_c_stops_the_echo_server_cleanly(void) {
+    char v[4096];
+    const char *why;
+    if (wp_mode() != WINPOLL_MODE_IOCP) WPT_SKIP("examples/echo_server.c serves only in completion-port mode");
+    why = run_on_pseudo_console("ctrl-c", v, sizeof v);
+    if (why != NULL) WPT_SKIP(why);
+    if (strcmp(v, "OK\n") != 0) printf("  the child said: %s\n", v[0] ? v : "nothing (it died)");
+    WPT_STREQ(v, "OK\n");
+}
+
 /* examples/console_utf8.c, built beside this suite, run on a pseudo console */
 static void console_example_round_trips_cjk_and_emoji(void) {
     static char v[4096];
@@ -878,6 +949,7 @@ static const wpt_case cases[] = {
     WPT_CASE(console_writes_carry_split_sequences),
     WPT_CASE(console_vt_mode_and_restore),
     WPT_CASE(console_example_round_trips_cjk_and_emoji),
+    WPT_CASE(console_ctrl_c_stops_the_echo_server_cleanly),
 };
 
 /* --show-example: make demo's view of examples/console_utf8.c on a pseudo
