@@ -47,7 +47,9 @@ int main(void) {
     wp_async rd, wr, *done[8];
     SOCKET a, b, l;
     wp_sockaddr lo, bound;
-    update u, last;
+    update last;
+    unsigned char ubuf[sizeof(update)]; /* the update being read: a stream may deliver it in pieces */
+    size_t have = 0;
     HANDLE t;
     char input[8] = "jump";
     int frame, j, n, updates = 0, sent = 0, writing = 0;
@@ -67,7 +69,7 @@ int main(void) {
     t = CreateThread(NULL, 0, server, &srv, 0, NULL);
 
     memset(&last, 0, sizeof last);
-    if (wp_mode() == WINPOLL_MODE_IOCP) wp_async_read(&rd, &game, &u, sizeof u); /* always one read out */
+    if (wp_mode() == WINPOLL_MODE_IOCP) wp_async_read(&rd, &game, ubuf, sizeof ubuf); /* always one read out */
     for (frame = 0; frame < FRAMES; frame++) {
         long long t0;
         Sleep(FRAME_MS); /* the frame's own work */
@@ -75,7 +77,8 @@ int main(void) {
             wp_async_write(&wr, &game, input, sizeof input);
             writing = 1;
             sent++;
-            if (wp_mode() == WINPOLL_MODE_BLOCKING) wp_async_read(&rd, &game, &u, sizeof u); /* runs now */
+            if (wp_mode() == WINPOLL_MODE_BLOCKING) /* the read runs now */
+                wp_async_read(&rd, &game, ubuf + have, sizeof ubuf - have);
         }
         t0 = wp_monotonic_ns();
         n = wp_loop_poll(&game_loop, done, 8, 0); /* never waits */
@@ -85,11 +88,16 @@ int main(void) {
         for (j = 0; j < n; j++) {
             if (done[j] == &wr) {
                 writing = 0;
-            } else if (rd.result == (long long)sizeof u) { /* (a stream may split an update; this one is small) */
-                last = u;
-                updates++;
-                if (wp_mode() == WINPOLL_MODE_IOCP) wp_async_read(&rd, &game, &u, sizeof u);
-            }
+            } else if (rd.result > 0) { /* some bytes of an update, perhaps all */
+                have += (size_t)rd.result;
+                if (have == sizeof ubuf) {
+                    memcpy(&last, ubuf, sizeof last);
+                    updates++;
+                    have = 0;
+                }
+                if (wp_mode() == WINPOLL_MODE_IOCP || have > 0) /* blocking mode: the rest of a cut update */
+                    wp_async_read(&rd, &game, ubuf + have, sizeof ubuf - have);
+            } /* else the server left (0) or the read failed: no more updates */
         }
     }
     printf("%d frames of %d ms: sent %d inputs, got %d state updates, last tick %u at (%.1f, %.1f)\n", FRAMES,
