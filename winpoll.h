@@ -747,7 +747,7 @@ typedef struct wp_fd_op {
     OVERLAPPED ov;
     volatile LONG signal;        /* 0 waiting, 1 done, 2 take the lead, 3 look again */
     short timed_out;             /* its deadline passed and it was cancelled */
-    short read;                  /* the FD's rop (1) or wop (0): which deadline applies */
+    short read;                  /* the FD's rop (1) or wop (0), set by wp_fd_init: which deadline applies */
     struct wp_async *async;      /* the async operation it runs, or NULL for a waiting thread */
     union {                      /* one per mode */
         struct {
@@ -4791,13 +4791,12 @@ typedef int (*wp__submit_fn)(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got);
 /* Starts op. Returns 1 when it is over with no packet to come (*r holds
    the result: a synchronous success in skip mode, a truncated datagram, or
    an error), 0 when a packet will come. */
-static int wp__op_start(wp_fd *fd, wp_fd_op *op, int read, wp__submit_fn submit, void *ctx, long long *r) {
+static int wp__op_start(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit, void *ctx, long long *r) {
     DWORD got = 0;
     int err;
     memset(&op->ov, 0, sizeof op->ov);
     op->signal = 0;
     op->timed_out = 0;
-    op->read = (short)read;
     err = submit(fd, op, ctx, &got);
     if (fd->skip_on_success && (err == 0 || err == WSAEMSGSIZE || err == ERROR_MORE_DATA)) {
         /* finished, and no packet comes */
@@ -4840,8 +4839,8 @@ static long long wp__op_result(wp_fd *fd, wp_fd_op *op) {
    its first use, closed with the FD), bounded by its deadline. Moving the
    deadline signals the event, so the thread looks again; when it passes,
    CancelIoEx ends this operation alone. */
-static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, int read, wp__submit_fn submit, void *ctx) {
-    volatile LONG64 *deadline = read ? &fd->rdeadline : &fd->wdeadline;
+static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit, void *ctx) {
+    volatile LONG64 *deadline = op->read ? &fd->rdeadline : &fd->wdeadline;
     DWORD got = 0;
     int err;
     if (op->m.event == NULL) {
@@ -4852,7 +4851,6 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, int read, wp__submit_
     memset(&op->ov, 0, sizeof op->ov);
     op->ov.hEvent = (HANDLE)op->m.event;
     op->timed_out = 0;
-    op->read = (short)read;
     op->async = NULL;
     err = submit(fd, op, ctx, &got); /* the I/O manager resets the event as it starts the call */
     if (err == 0) return (long long)got; /* no port: nothing more comes */
@@ -4884,9 +4882,9 @@ static long long wp__exec(wp_fd *fd, int read, wp__submit_fn submit, void *ctx) 
     wp_fd_op *op = read ? &fd->rop : &fd->wop;
     long long r, dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
     if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
-    if (fd->loop->port == NULL) return wp__exec_evented(fd, op, read, submit, ctx);
+    if (fd->loop->port == NULL) return wp__exec_evented(fd, op, submit, ctx);
     op->async = NULL;
-    if (wp__op_start(fd, op, read, submit, ctx, &r)) return r;
+    if (wp__op_start(fd, op, submit, ctx, &r)) return r;
     wp__op_wait(fd, op);
     return wp__op_result(fd, op);
 }
@@ -5512,7 +5510,7 @@ static void wp__async_run(wp_async *a, int have, long long r) {
                 r = -WINPOLL_ERR_DEADLINE;
             } else {
                 op->async = a;
-                if (!wp__op_start(fd, op, read, wp__submit_async, a, &r)) {
+                if (!wp__op_start(fd, op, wp__submit_async, a, &r)) {
                     /* Pending. Its packet may be taken at once: the leader
                        waits (ASYNC_AWAITED) until a is in the list. */
                     AcquireSRWLockExclusive(&loop->lock);
