@@ -962,8 +962,9 @@ static int show_example(void) {
         return 1;
     }
     char *line = v + 3, *end;
-    printf("typed as keys: \"h\xC3\xA9llo \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E \xF0\x9F\x98\x80\" Enter, \"abc\" Enter, "
-           "Ctrl-Z Enter\nthe screen afterwards (ReadConsoleOutputCharacterW), from where it started:\n");
+    printf("typed as keys: \"h\xC3\xA9llo \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E \xF0\x9F\x98\x80\" Enter, "
+           "\"abc\" Enter, Ctrl-Z Enter\n"
+           "the screen afterwards (ReadConsoleOutputCharacterW), from where it started:\n");
     for (end = line + strlen(line); end > line && end[-1] == '\n'; end--) {} /* the empty cursor row */
     while (line < end) {
         char *nl = strchr(line, '\n');
