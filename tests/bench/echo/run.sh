@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh DIR RUN - the TCP echo benchmark: the four servers of server.c
 # against the host-built load generator, for 1 x 64 B, 64 x 64 B and
-# 64 x 16 KiB, REPS runs of SECS seconds each (baseline and winpoll taking
+# 64 x 16 KiB, REPS runs (7) of SECS seconds (2) each (baseline and winpoll taking
 # turns), pinned (wineserver and the server on CPU 0, the load on CPU 1) and
 # unpinned; then the memory each
 # server holds per idle connection (1,000 of them). Prints markdown tables:
@@ -10,7 +10,7 @@
 set -eu
 dir=$1
 run=$2 # how to run a Windows program ("" on Windows)
-REPS=${REPS:-5}
+REPS=${REPS:-7}
 SECS=${SECS:-2}
 load="$dir/load"
 [ -x "$load" ] || load="$dir/load.exe"
