@@ -3508,11 +3508,12 @@ static int wp__fdmu_decref(wp_fd *fd) {
     }
 }
 
-/* Takes the read lock (read = 1) or the write lock, and a reference.
-   Unlike Go's, a thread that waits holds a reference while it waits: in C
-   nothing else keeps the struct alive, and this way wp_fd_close waits until
-   every woken waiter has left it. */
-static int wp__fdmu_rwlock(wp_fd *fd, int read) {
+/* wp__fdmu_rwlock's general case: the lock is held, the FD closed, or
+   another thread changed the word first. Unlike Go's, a thread that waits
+   holds a reference while it waits: in C nothing else keeps the struct
+   alive, and this way wp_fd_close waits until every woken waiter has left
+   it. */
+static int wp__fdmu_rwlock_wait(wp_fd *fd, int read) {
     const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
     const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
     const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
@@ -3539,6 +3540,19 @@ static int wp__fdmu_rwlock(wp_fd *fd, int read) {
     }
 }
 
+/* Takes the read lock (read = 1) or the write lock, and a reference: one
+   compare-exchange when the lock is free (small enough to be inlined into
+   every operation), else the general case above. */
+static int wp__fdmu_rwlock(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    if (fd != NULL) {
+        unsigned long long old = wp__mu_load(fd), n = (old | bit) + WINPOLL__MU_REF;
+        if ((old & (WINPOLL__MU_CLOSED | bit)) == 0 && (n & WINPOLL__MU_REF_MASK) != 0 && wp__mu_cas(fd, old, n))
+            return 0;
+    }
+    return wp__fdmu_rwlock_wait(fd, read);
+}
+
 /* Takes the read or the write lock, and a reference, only when the lock is
    free: 0, -ERROR_BUSY, or the closing error. */
 static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
@@ -3554,10 +3568,9 @@ static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
     }
 }
 
-/* Drops the lock and the reference; wakes one waiter, whose own reference
-   keeps the struct alive for that wake. Returns 1 when it was the last
-   reference of a closed FD. */
-static int wp__fdmu_rwunlock(wp_fd *fd, int read) {
+/* wp__fdmu_rwunlock's general case: wakes one waiter, whose own reference
+   keeps the struct alive for that wake. */
+static int wp__fdmu_rwunlock_wake(wp_fd *fd, int read) {
     const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
     const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
     const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
@@ -3572,6 +3585,19 @@ static int wp__fdmu_rwunlock(wp_fd *fd, int read) {
             return (n & (WINPOLL__MU_CLOSED | WINPOLL__MU_REF_MASK)) == WINPOLL__MU_CLOSED;
         }
     }
+}
+
+/* Drops the lock and the reference: one compare-exchange when nobody waits
+   and the FD is open, else the general case above. Returns 1 when it was
+   the last reference of a closed FD. */
+static int wp__fdmu_rwunlock(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
+    unsigned long long old = wp__mu_load(fd);
+    if ((old & (WINPOLL__MU_CLOSED | mask)) == 0 && (old & bit) != 0 && (old & WINPOLL__MU_REF_MASK) != 0 &&
+        wp__mu_cas(fd, old, (old & ~bit) - WINPOLL__MU_REF))
+        return 0;
+    return wp__fdmu_rwunlock_wake(fd, read);
 }
 
 /* Closes the handle; the last touch of fd, so that wp_fd_close may return
