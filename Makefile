@@ -151,7 +151,7 @@ test-run: build $(BUILD)/compile-checks.txt
 	    --results $(BUILD)/compile-checks.txt $(SUITE_EXES)
 
 compile-checks: $(BUILD)/compile-checks.txt
-$(BUILD)/compile-checks.txt: winpoll.h tests/scripts/compile-checks.sh $(wildcard tests/compile/*)
+$(BUILD)/compile-checks.txt: winpoll.h README.md tests/scripts/compile-checks.sh $(wildcard tests/compile/*)
 	@mkdir -p $(BUILD)/compile
 	@CLANG_CL="$(CLANG_CL)" CL_SDK="$(CL_SDK)" MINGW_CC="$(MINGW_CC)" BUILD="$(BUILD)" \
 	    LLD_LINK="$(LLD_LINK)" WINE_LIB="$(WINE_LIB)" HOST="$(HOST)" \

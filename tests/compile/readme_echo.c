@@ -17,9 +17,9 @@ int main(void) {
     for (;;) {
         int i, n = wp_loop_poll(&loop, done, 64, WINPOLL_INFINITE);
         for (i = 0; i < n; i++) {
-            conn *c = (conn *)done[i]->user;
+            conn *c = done[i] == &acc ? next : (conn *)done[i]->user;
             if (done[i] == &acc) {                 /* a client: read it, accept the next */
-                c = next; next = (conn *)calloc(1, sizeof *next);
+                next = (conn *)calloc(1, sizeof *next);
                 if (acc.result == 0) { c->op.user = c; wp_async_read(&c->op, &c->fd, c->buf, sizeof c->buf); }
                 else free(c);
                 wp_async_accept(&acc, &lfd, &next->fd, NULL, NULL);

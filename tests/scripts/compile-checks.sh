@@ -85,6 +85,13 @@ for tool in gcc clang-cl; do
     fails $tool must-fail-old-win32-winnt fail_old_winnt.c "_WIN32_WINNT is below 0x0600"
 done
 
+# The README's quick-start server is the code readme_echo.c compiles.
+sed -n '/^A whole echo server/,/^```$/p' ../../README.md | sed -n '/^#define WINPOLL_IMPLEMENTATION/,/^}/p' \
+    > "$out/readme-block.c"
+sed -n '/^#define WINPOLL_IMPLEMENTATION/,/^}/p' readme_echo.c | sed 's|"../../winpoll.h"|"winpoll.h"|' \
+    | diff "$out/readme-block.c" - > "$log" 2>&1 && [ -s "$out/readme-block.c" ]
+report readme-quick-start-is-readme_echo.c $?
+
 # WINPOLL_STATIC: two files, one program, no duplicate symbol.
 if [ -n "$MINGW_CC" ]; then
     gcc_c -O1 -o "$out/static-gcc.exe" static_a.c static_b.c -lws2_32 > "$log" 2>&1
