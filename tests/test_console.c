@@ -775,6 +775,7 @@ static int child_ctrl_c(HANDLE out) {
     o.dir = dir; /* the port file's folder: argv is not UTF-8, the folder's name may not be ASCII */
     o.std_out = o.std_err = out; /* this console */
     CHILD_CHECK(wp_spawn(&o, &p) == 0);
+    text[0] = 0; /* stays empty if the port file never comes */
     for (i = 0; i < 200 && suite_read_file(port_file, text, sizeof text) <= 0; i++) Sleep(50);
     wp_ip_parse(&a, "127.0.0.1");
     a.port = (unsigned short)atoi(text);
