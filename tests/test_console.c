@@ -696,6 +696,28 @@ static int screen_text(HANDLE h, SHORT from, char *out, size_t cap) {
     return 1;
 }
 
+/* Starts the example NAME (ex_NAME.exe, built beside this program) with
+   this console's in and out as its standard handles (in may be NULL), in
+   folder dir (NULL: ours). 1 when it started. */
+static int spawn_example(const char *name, const char *const *argv, const char *dir, HANDLE in, HANDLE out,
+                         wp_process *p) {
+    WCHAR self[MAX_PATH];
+    char path[4 * MAX_PATH], *slash;
+    wp_spawn_options o;
+    if (GetModuleFileNameW(NULL, self, MAX_PATH) == 0 ||
+        wp_utf16_to_utf8(self, WINPOLL_NUL_TERMINATED, path, sizeof path - 64) <= 0 ||
+        (slash = strrchr(path, '\\')) == NULL)
+        return 0;
+    snprintf(slash + 1, 60, "ex_%s.exe", name);
+    memset(&o, 0, sizeof o);
+    o.path = path;
+    o.argv = argv;
+    o.dir = dir;
+    o.std_in = in;
+    o.std_out = o.std_err = out;
+    return wp_spawn(&o, p) == 0;
+}
+
 /* examples/console_utf8.c on this console: lines typed as keys (CJK, an
    emoji), then Ctrl-Z; its answers must be on the screen, reversed. The
    screen's text follows the verdict. */
@@ -710,23 +732,11 @@ static int child_example(HANDLE in, HANDLE out) {
     static char screen[4096];
     static const char *const argv[] = { "console_utf8", NULL };
     CONSOLE_SCREEN_BUFFER_INFO info;
-    WCHAR self[MAX_PATH];
-    char path[4 * MAX_PATH], *slash;
-    wp_spawn_options o;
     wp_process p;
     unsigned long code = 1;
     CHILD_CHECK(GetConsoleScreenBufferInfo(out, &info));
     CHILD_CHECK(type_keys(in, line1, 13) && type_keys(in, line2, 6));
-    CHILD_CHECK(GetModuleFileNameW(NULL, self, MAX_PATH) > 0);
-    CHILD_CHECK(wp_utf16_to_utf8(self, WINPOLL_NUL_TERMINATED, path, sizeof path - 32) > 0);
-    CHILD_CHECK((slash = strrchr(path, '\\')) != NULL);
-    strcpy(slash + 1, "ex_console_utf8.exe");
-    memset(&o, 0, sizeof o);
-    o.path = path;
-    o.argv = argv;
-    o.std_in = in; /* this console, as its standard handles */
-    o.std_out = o.std_err = out;
-    CHILD_CHECK(wp_spawn(&o, &p) == 0);
+    CHILD_CHECK(spawn_example("console_utf8", argv, NULL, in, out, &p));
     if (wp_wait(&p, 30000, &code) != 0) wp_kill(&p, 9);
     wp_process_close(&p);
     CHILD_CHECK(code == 0); /* it ended at Ctrl-Z */
@@ -753,9 +763,7 @@ static int child_ctrl_c(HANDLE out) {
     /* an idle deadline far beyond the wait below: only the handler's wake can end the poll */
     static const char *const argv[] = { "echo_server", "--port", "0", "--port-file", "port", "--idle", "300", NULL };
     CONSOLE_SCREEN_BUFFER_INFO info;
-    WCHAR self[MAX_PATH];
-    char path[4 * MAX_PATH], dir[1024], port_file[1200], text[16], *slash;
-    wp_spawn_options o;
+    char dir[1024], port_file[1200], text[16];
     wp_process p;
     wp_sockaddr a;
     SOCKET c = INVALID_SOCKET;
@@ -765,16 +773,8 @@ static int child_ctrl_c(HANDLE out) {
     CHILD_CHECK(SetConsoleCtrlHandler(survive_ctrl, TRUE));
     CHILD_CHECK(suite_tempdir(dir, sizeof dir, "ctrlc"));
     suite_join(port_file, sizeof port_file, dir, "port");
-    CHILD_CHECK(GetModuleFileNameW(NULL, self, MAX_PATH) > 0);
-    CHILD_CHECK(wp_utf16_to_utf8(self, WINPOLL_NUL_TERMINATED, path, sizeof path - 32) > 0);
-    CHILD_CHECK((slash = strrchr(path, '\\')) != NULL);
-    strcpy(slash + 1, "ex_echo_server.exe");
-    memset(&o, 0, sizeof o);
-    o.path = path;
-    o.argv = argv;
-    o.dir = dir; /* the port file's folder: argv is not UTF-8, the folder's name may not be ASCII */
-    o.std_out = o.std_err = out; /* this console */
-    CHILD_CHECK(wp_spawn(&o, &p) == 0);
+    /* in the port file's folder: argv is not UTF-8, and the folder's name may not be ASCII */
+    CHILD_CHECK(spawn_example("echo_server", argv, dir, NULL, out, &p));
     text[0] = 0; /* stays empty if the port file never comes */
     for (i = 0; i < 200 && suite_read_file(port_file, text, sizeof text) <= 0; i++) Sleep(50);
     wp_ip_parse(&a, "127.0.0.1");
