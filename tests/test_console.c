@@ -774,7 +774,11 @@ static int child_ctrl_c(HANDLE out) {
     CHILD_CHECK(suite_tempdir(dir, sizeof dir, "ctrlc"));
     suite_join(port_file, sizeof port_file, dir, "port");
     /* in the port file's folder: argv is not UTF-8, and the folder's name may not be ASCII */
-    CHILD_CHECK(spawn_example("echo_server", argv, dir, NULL, out, &p));
+    if (!spawn_example("echo_server", argv, dir, NULL, out, &p)) {
+        suite_rmtree(dir);
+        snprintf(verdict, sizeof verdict, "FAIL: could not start ex_echo_server.exe\n");
+        return 1;
+    }
     text[0] = 0; /* stays empty if the port file never comes */
     for (i = 0; i < 200 && suite_read_file(port_file, text, sizeof text) <= 0; i++) Sleep(50);
     wp_ip_parse(&a, "127.0.0.1");
@@ -958,11 +962,11 @@ static const wpt_case cases[] = {
 static int show_example(void) {
     static char v[4096];
     const char *why = run_on_pseudo_console("example", v, sizeof v);
+    char *line = v + 3, *end;
     if (why != NULL || strncmp(v, "OK\n", 3) != 0) {
         printf("could not run it on a pseudo console: %s\n", why != NULL ? why : v);
         return 1;
     }
-    char *line = v + 3, *end;
     printf("typed as keys: \"h\xC3\xA9llo \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E \xF0\x9F\x98\x80\" Enter, "
            "\"abc\" Enter, Ctrl-Z Enter\n"
            "the screen afterwards (ReadConsoleOutputCharacterW), from where it started:\n");
