@@ -3542,19 +3542,6 @@ static int wp__fdmu_rwlock_wait(wp_fd *fd, int read) {
     }
 }
 
-/* Takes the read lock (read = 1) or the write lock, and a reference: one
-   compare-exchange when the lock is free (small enough to be inlined into
-   every operation), else the general case above. */
-static int wp__fdmu_rwlock(wp_fd *fd, int read) {
-    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
-    if (fd != NULL) {
-        unsigned long long old = wp__mu_load(fd), n = (old | bit) + WINPOLL__MU_REF;
-        if ((old & (WINPOLL__MU_CLOSED | bit)) == 0 && (n & WINPOLL__MU_REF_MASK) != 0 && wp__mu_cas(fd, old, n))
-            return 0;
-    }
-    return wp__fdmu_rwlock_wait(fd, read);
-}
-
 /* Takes the read or the write lock, and a reference, only when the lock is
    free: 0, -ERROR_BUSY, or the closing error. */
 static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
@@ -3568,6 +3555,14 @@ static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
         if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
         if (wp__mu_cas(fd, old, n)) return 0;
     }
+}
+
+/* Takes the read lock (read = 1) or the write lock, and a reference: the
+   try above when the lock is free (one compare-exchange, small enough to be
+   inlined into every operation), else the general case. */
+static int wp__fdmu_rwlock(wp_fd *fd, int read) {
+    int r = wp__fdmu_tryrwlock(fd, read);
+    return r == -ERROR_BUSY ? wp__fdmu_rwlock_wait(fd, read) : r;
 }
 
 /* wp__fdmu_rwunlock's general case: wakes one waiter, whose own reference
