@@ -869,10 +869,10 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd);
    that size or larger the call makes one pass, not a count and a pass.
    Nothing is read past in + n, and nothing of out is written past the
    size returned. On x86 and x64 the work goes 16 bytes or units at a time
-   (SSE2), 32 for plain ASCII into UTF-16: 2-4x MultiByteToWideChar and
-   WideCharToMultiByte as Wine 8 implements them on Latin, CJK and emoji
-   text, 3.3x on plain ASCII into UTF-16 and 1.7x out of it (make bench;
-   the figures move with the machine).
+   (SSE2), 32 for plain ASCII into UTF-16: 2.2-2.9x MultiByteToWideChar
+   and WideCharToMultiByte as Wine 8 implements them on Latin, CJK and
+   emoji text, 3.9x on plain ASCII into UTF-16 and 1.7x out of it (make
+   bench; the figures move with the machine).
    A state struct belongs to one stream: one thread at a time uses it. */
 typedef struct wp_utf8_stream {
     unsigned char carry[3];
@@ -3929,7 +3929,7 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
         unsigned l15 = l & 0x7FFFu, r2 = l15 & (l15 - 1);
         if (((m ^ c ^ l) | (((l << 1) ^ c) & 0xFFFFu) | (r2 & (r2 - 1))) == 0) {
             unsigned p = wp__ctz32(l15 | 0x10000u), q = wp__ctz32(r2 | 0x40000u);
-            unsigned short edge; /* bytes 15 and 16, loaded anew: taken from v0, byte 15 would cost a trip through memory */
+            unsigned short edge; /* bytes 15 and 16 loaded anew: byte 15 alone, clang takes from v0 through memory */
             memcpy(&edge, in + 15, 2);
             took = 16 - ((edge & 0xC0u) == 0xC0u);
             _mm_storeu_si128((__m128i *)(void *)out, _mm_unpacklo_epi8(v0, zero));
