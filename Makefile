@@ -67,7 +67,7 @@ ubsan_of = $(if $(findstring ubsan,$(1)),$(UBSAN))
 
 SUITE_EXES   := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s).exe))
 # programs the suites start, built beside them
-HELPER_EXES  := $(foreach c,$(CONFIGS),$(foreach h,child ex_console_utf8 ex_echo_server,$(BUILD)/$(c)/$(h).exe))
+HELPER_EXES  := $(foreach c,$(CONFIGS),$(foreach h,child ex_console_utf8 ex_echo_server ex_file_copy,$(BUILD)/$(c)/$(h).exe))
 EXAMPLE_EXES := $(foreach c,$(filter-out %ubsan-iocp %ubsan-blocking,$(CONFIGS)),$(foreach e,$(EXAMPLES),$(BUILD)/$(c)/ex_$(e).exe))
 DRIVER       := $(BUILD)/driver.exe
 

@@ -27,7 +27,7 @@
        >>time      wall clock, monotonic clock, FILETIME
        >>files     open with POSIX flags, read, write, seek, truncate, sync, chmod, utimes
        >>dirs      file information, directories, names, links, listing
-       >>process   pipes, spawning with an exact handle list, argument quoting, wait, ids
+       >>process   pipes, spawning with an exact handle list, argument quoting, UTF-8 argv, wait, ids
        >>sockaddr  IPv4, IPv6 and AF_UNIX addresses: raw SOCKADDR and text forms, name lookup
        >>sockets   socket calls and options
        >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
@@ -523,6 +523,28 @@ WINPOLL_API int wp_pipe(HANDLE *r, HANDLE *w);
    Returns the length in bytes by the buffer rule of >>strings, or
    -ERROR_INVALID_PARAMETER (argv NULL or empty, a quote in argv[0]). */
 WINPOLL_API long long wp_command_line(const char *const *argv, char *out, size_t cap);
+
+/* wp_args: this process's arguments in UTF-8, which main's argv is not (it
+   is in the ANSI code page, where a character outside it arrives as '?').
+   GetCommandLineW is split by the rules of the Microsoft C runtime since
+   2008, the ones wp_command_line writes for: argv[0] runs to the first
+   space or tab outside quotes, its quotes dropped and nothing escaped;
+   after it, arguments end at spaces and tabs outside quotes, 2n
+   backslashes before a quote give n backslashes and the quote opens or
+   closes, 2n + 1 give n and a literal quote, other backslashes stand as
+   they are, and "" inside quotes is a literal quote. An unpaired surrogate
+   becomes U+FFFD, as does each half of a pair that a quote splits.
+   The result goes into buf, which must be aligned for a pointer (memory
+   from malloc is): argc + 1 pointers, the last NULL, then the strings they
+   point to. Returns the bytes the whole takes; when buf is NULL or cap is
+   smaller, nothing is written (a size query). *argc, if argc is not NULL,
+   gets the count either way. -ERROR_INVALID_PARAMETER for a buf not so
+   aligned.
+       long long need = wp_args(NULL, 0, NULL);
+       char **argv = malloc((size_t)need);
+       int argc;
+       wp_args(argv, (size_t)need, &argc); */
+WINPOLL_API long long wp_args(void *buf, size_t cap, int *argc);
 
 typedef struct wp_spawn_options {
     const char *path;            /* the program (UTF-8), run as given: no PATH search */
@@ -2573,6 +2595,81 @@ WINPOLL_API long long wp_command_line(const char *const *argv, char *out, size_t
     }
     out[n] = 0;
     return (long long)n;
+}
+
+/* One pass of wp_args over the command line c: each argument appended to
+   buf as UTF-8 and a NUL (buf NULL: counted only, in *need). Returns argc. */
+static int wp__args_split(const WCHAR *c, char *buf, size_t size, size_t *len, size_t *need) {
+    static const WCHAR glue[3] = { '\\', '"', 0 }; /* what escapes produce, and an argument's end */
+    size_t i = 0, run = 0, k;
+    int argc = 1, quoted = 0;
+    /* argv[0]: quotes toggle, nothing escapes */
+    for (; c[i] != 0 && (quoted || (c[i] != ' ' && c[i] != '\t')); i++) {
+        if (c[i] == '"') {
+            wp__utf16_append_utf8(c + run, i - run, buf, size, len, need);
+            quoted = !quoted;
+            run = i + 1;
+        }
+    }
+    wp__utf16_append_utf8(c + run, i - run, buf, size, len, need);
+    wp__utf16_append_utf8(glue + 2, 1, buf, size, len, need);
+    for (;;) {
+        while (c[i] == ' ' || c[i] == '\t') i++;
+        if (c[i] == 0) return argc;
+        quoted = 0;
+        run = i;
+        while (c[i] != 0 && (quoted || (c[i] != ' ' && c[i] != '\t'))) {
+            if (c[i] == '\\') {
+                size_t first = i;
+                while (c[i] == '\\') i++;
+                if (c[i] != '"') continue; /* they stand as they are, in the run */
+                wp__utf16_append_utf8(c + run, first - run, buf, size, len, need);
+                for (k = 0; k < (i - first) / 2; k++) wp__utf16_append_utf8(glue, 1, buf, size, len, need);
+                run = i;
+                if ((i - first) % 2 == 0) continue; /* the quote opens or closes, below */
+                wp__utf16_append_utf8(glue + 1, 1, buf, size, len, need);
+                run = ++i;
+            } else if (c[i] == '"') {
+                wp__utf16_append_utf8(c + run, i - run, buf, size, len, need);
+                if (quoted && c[i + 1] == '"') { /* "" inside quotes */
+                    wp__utf16_append_utf8(glue + 1, 1, buf, size, len, need);
+                    i++;
+                } else {
+                    quoted = !quoted;
+                }
+                run = ++i;
+            } else {
+                i++;
+            }
+        }
+        wp__utf16_append_utf8(c + run, i - run, buf, size, len, need);
+        wp__utf16_append_utf8(glue + 2, 1, buf, size, len, need);
+        argc++;
+    }
+}
+
+WINPOLL_API long long wp_args(void *buf, size_t cap, int *argc) {
+    const WCHAR *c = GetCommandLineW();
+    size_t len = 0, need = 0, table, i;
+    char **argv = (char **)buf, *text;
+    int n;
+    if ((ULONG_PTR)buf % sizeof(char *) != 0) return -ERROR_INVALID_PARAMETER;
+    n = wp__args_split(c, NULL, 0, &len, &need);
+    if (argc != NULL) *argc = n;
+    table = ((size_t)n + 1) * sizeof(char *);
+    if (buf == NULL || cap < table + need) return (long long)(table + need);
+    text = (char *)buf + table;
+    len = 0;
+    need = 0;
+    /* one more than the room: the appender keeps a byte free for a NUL after
+       what it writes, and here the NULs are among what it writes */
+    wp__args_split(c, text, cap - table + 1, &len, &need);
+    for (i = 0; i < (size_t)n; i++) {
+        argv[i] = text;
+        text += strlen(text) + 1;
+    }
+    argv[n] = NULL;
+    return (long long)(table + need);
 }
 
 /* envp as a CREATE_UNICODE_ENVIRONMENT block: NUL-terminated entries and

@@ -23,14 +23,16 @@ static int fail(const char *what, long long r) {
     return 1;
 }
 
-int main(int argc, char **argv) {
+int main(void) {
+    static char *argv[512]; /* wp_args: host names and messages in UTF-8 */
     wp_loop loop;
     wp_fd fd;
     wp_sockaddr addr;
     SOCKET s;
     char back[4096];
-    int i, n;
+    int i, n, argc = 0;
     long long r;
+    if (wp_args(argv, sizeof argv, &argc) > (long long)sizeof argv) return fail("arguments", -ERROR_BUFFER_OVERFLOW);
     if (argc < 4) {
         fprintf(stderr, "usage: echo_client HOST PORT MESSAGE...\n");
         return 2;

@@ -1,7 +1,9 @@
 /* file_copy.c - copies a file with positioned reads and writes on winpoll.h
    FDs (wp_fd_pread / wp_fd_pwrite), in 1 MiB blocks, with UTF-8 paths; the
-   file positions are never moved. With no arguments it makes a 5 MiB file
-   with a CJK name in the temporary folder, copies it, and compares.
+   file positions are never moved. The paths come from wp_args, in UTF-8:
+   main's argv is in the ANSI code page, where a name outside it arrives as
+   '?'. With no arguments it makes a 5 MiB file with a CJK name in the
+   temporary folder, copies it, and compares.
 
    Build:
      clang-cl:  clang-cl /W4 file_copy.c
@@ -49,15 +51,20 @@ static long long copy_file(const char *from, const char *to) {
     return at;
 }
 
-int main(int argc, char **argv) {
-    char dir[MAX_PATH * 3], from[MAX_PATH * 3 + 32], to[MAX_PATH * 3 + 32], *a, *b;
+int main(void) {
+    char dir[MAX_PATH * 3], from[MAX_PATH * 3 + 32], to[MAX_PATH * 3 + 32], *a, *b, **argv;
     WCHAR w[MAX_PATH];
     DWORD n;
-    long long copied;
+    long long copied, need = wp_args(NULL, 0, NULL);
+    int argc = 0;
+    if (need < 0 || (argv = (char **)malloc((size_t)need)) == NULL) return 1;
+    wp_args(argv, (size_t)need, &argc);
     if (argc == 3) {
         printf("copied %lld bytes\n", copy_file(argv[1], argv[2]));
+        free(argv);
         return 0;
     }
+    free(argv);
     /* the demonstration: 5 MiB, a name with CJK in it */
     n = GetTempPathW(MAX_PATH, w);
     wp_utf16_to_utf8(w, n, dir, sizeof dir);

@@ -1,8 +1,9 @@
 /* spawn_pipe.c - runs a child process with its standard input and output
    redirected to pipes and only those handles inherited (wp_spawn), writes to
    it and reads what it answers. The child is this program again, run with
-   "--child", which upper-cases its input; the arguments show how winpoll.h
-   quotes them (spaces, quotes, an emoji).
+   "--child", which prints its arguments as wp_args gives them and
+   upper-cases its input; the arguments show how winpoll.h quotes them
+   (spaces, quotes, an emoji) and that they arrive whole.
 
    Build:
      clang-cl:  clang-cl /W4 spawn_pipe.c
@@ -13,12 +14,23 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The child: standard input to standard output, upper-cased. */
+/* The child: its arguments as wp_args gives them (UTF-8, the emoji
+   intact; main's argv would have '?' for it), then standard input to
+   standard output, upper-cased. */
 static int child(void) {
+    static char *args[256]; /* wp_args' pointers, then its strings */
     HANDLE in, out;
     char buf[512];
     long long n, i;
+    int argc = 0, k;
     if (wp_stdhandle(0, &in) != 0 || wp_stdhandle(1, &out) != 0) return 2;
+    if (wp_args(args, sizeof args, &argc) > (long long)sizeof args) argc = 0; /* too long: nothing written */
+    for (k = 2; k < argc; k++) { /* after the program and "--child" */
+        wp_write(out, "[", 1);
+        wp_write(out, args[k], strlen(args[k]));
+        wp_write(out, "] ", 2);
+    }
+    wp_write(out, "\r\n", 2);
     while ((n = wp_read(in, buf, sizeof buf)) > 0) {
         for (i = 0; i < n; i++)
             if (buf[i] >= 'a' && buf[i] <= 'z') buf[i] = (char)(buf[i] - 'a' + 'A');
