@@ -24,7 +24,7 @@ static int fail(const char *what, long long r) {
 }
 
 int main(void) {
-    static char *argv[512]; /* wp_args: host names and messages in UTF-8 */
+    char **argv; /* from wp_args: host names and messages in UTF-8 */
     wp_loop loop;
     wp_fd fd;
     wp_sockaddr addr;
@@ -32,7 +32,9 @@ int main(void) {
     char back[4096];
     int i, n, argc = 0;
     long long r;
-    if (wp_args(argv, sizeof argv, &argc) > (long long)sizeof argv) return fail("arguments", -ERROR_BUFFER_OVERFLOW);
+    long long need = wp_args(NULL, 0, NULL);
+    if (need < 0 || (argv = (char **)malloc((size_t)need)) == NULL) return fail("arguments", -ERROR_NOT_ENOUGH_MEMORY);
+    wp_args(argv, (size_t)need, &argc);
     if (argc < 4) {
         fprintf(stderr, "usage: echo_client HOST PORT MESSAGE...\n");
         return 2;

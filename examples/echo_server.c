@@ -109,7 +109,7 @@ static int write_port_file(const char *path, unsigned port) {
 }
 
 int main(void) {
-    static char *argv[64]; /* wp_args: the arguments in UTF-8, for the port file's path */
+    char **argv; /* from wp_args: the arguments in UTF-8, for the port file's path */
     wp_fd listener;
     wp_async accept_op, *done[64];
     wp_sockaddr addr;
@@ -117,7 +117,9 @@ int main(void) {
     client *next = NULL, *c;
     int i, j, n, port = 7007, clients_left = -1, in_flight = 0, r, argc = 0;
     const char *port_file = NULL;
-    if (wp_args(argv, sizeof argv, &argc) > (long long)sizeof argv) return fail("arguments", -ERROR_BUFFER_OVERFLOW);
+    long long need = wp_args(NULL, 0, NULL);
+    if (need < 0 || (argv = (char **)malloc((size_t)need)) == NULL) return fail("arguments", -ERROR_NOT_ENOUGH_MEMORY);
+    wp_args(argv, (size_t)need, &argc);
     for (i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--port") == 0) port = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--idle") == 0) idle_ns = atoll(argv[i + 1]) * 1000000000ll;
