@@ -539,7 +539,9 @@ WINPOLL_API long long wp_command_line(const char *const *argv, char *out, size_t
    point to. Returns the bytes the whole takes; when buf is NULL or cap is
    smaller, nothing is written (a size query). *argc, if argc is not NULL,
    gets the count either way. -ERROR_INVALID_PARAMETER for a buf not so
-   aligned.
+   aligned. Any thread may call it: it only reads the command line, which
+   stays as the process started (code that writes into GetCommandLineW's
+   buffer changes what it gives).
        long long need = wp_args(NULL, 0, NULL);
        char **argv = malloc((size_t)need);
        int argc;

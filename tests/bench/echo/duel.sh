@@ -10,6 +10,7 @@
 # make bench does not run it. REPS=n runs it n times (default 4), taking
 # turns at which server starts first.
 set -eu
+. "$(dirname "$0")/wineserver.sh"
 dir=$1
 run=$2
 mode=${3:-iocp}; conns=${4:-64}; size=${5:-64}; secs=${6:-3}
@@ -18,10 +19,7 @@ load="$dir/load"
 [ -x "$load" ] || load="$dir/load.exe"
 pin0=""; pin1=""
 if [ -n "$run" ] && command -v taskset >/dev/null 2>&1; then
-    prefix=$(cd "$(dirname "$0")/../../.." && pwd)/build/wineprefix
-    WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
-    sleep 1
-    WINEPREFIX=$prefix taskset -c 0 wineserver -p30 >/dev/null 2>&1 || true
+    wineserver_on_cpu0
     pin0="taskset -c 0"; pin1="taskset -c 1"
 fi
 

@@ -8,6 +8,7 @@
 # medians with min-max, and the ratio to the hand-written baseline: the
 # median, with min-max, of each winpoll run over the baseline run before it.
 set -eu
+. "$(dirname "$0")/wineserver.sh"
 dir=$1
 run=$2 # how to run a Windows program ("" on Windows)
 REPS=${REPS:-7}
@@ -89,10 +90,7 @@ bench() {
 
 if [ -n "$run" ] && command -v taskset >/dev/null 2>&1; then
     # a wineserver of our own, on CPU 0 with the server
-    prefix=$(cd "$(dirname "$0")/../../.." && pwd)/build/wineprefix
-    WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
-    sleep 1
-    WINEPREFIX=$prefix taskset -c 0 wineserver -p30 >/dev/null 2>&1 || true
+    wineserver_on_cpu0
     pin_server="taskset -c 0"; pin_load="taskset -c 1"
     bench "pinned: wineserver and server on CPU 0, load generator on CPU 1"
     WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
