@@ -4,7 +4,8 @@
    close of an FD with operations in flight (also from the only thread that
    polls), accept and connect, datagrams, 100 connections driven from one
    thread with poll(0), blocking calls and async operations sharing one
-   loop, a connection reset before accept, an AF_UNIX accept, and fairness: 64 connections
+   loop, a connection reset before accept, an AF_UNIX accept, the order of
+   delivery (rounds, newest first), and fairness: 64 connections
    under continuous ping-pong where none may starve. In blocking mode the
    same tests run: an operation runs inside its start and the next poll
    delivers it. */
@@ -593,6 +594,40 @@ static void reset_before_accept(void) {
     }
 }
 
+/* The order of delivery: rounds, newest first, and nothing that finished
+   later passes what a round still holds. Writes of one byte finish at once
+   (skip-on-success; in blocking mode inside their start; without skip mode
+   their packets come in one port call): the order does not depend on it. */
+static void rounds_newest_first_none_passed(void) {
+    wp_fd c[4], s[4];
+    wp_async w[6], *got[8];
+    char buf[8];
+    int i;
+    loop_setup();
+    for (i = 0; i < 4; i++) WPT_CHECK(tcp_pair(&c[i], &s[i]));
+    for (i = 0; i < 3; i++) WPT_OK(wp_async_write(&w[i], &c[i], "x", 1));
+    WPT_EQ(poll_for(got, 1, 5000), 1);
+    WPT_CHECK(got[0] == &w[2]); /* the round: w2 w1 w0 */
+    WPT_OK(wp_async_write(&w[3], &c[3], "x", 1)); /* the next round */
+    WPT_EQ(poll_for(got, 1, 5000), 1);
+    WPT_CHECK(got[0] == &w[1]);
+    WPT_EQ(poll_for(got, 1, 5000), 1);
+    WPT_CHECK(got[0] == &w[0]);
+    WPT_EQ(poll_for(got, 1, 5000), 1);
+    WPT_CHECK(got[0] == &w[3]);
+    /* a poll with room takes the rest of a round and the next one */
+    WPT_OK(wp_async_write(&w[4], &c[0], "x", 1));
+    WPT_OK(wp_async_write(&w[5], &c[1], "x", 1));
+    WPT_EQ(poll_for(got, 2, 5000), 2);
+    WPT_CHECK(got[0] == &w[5] && got[1] == &w[4]);
+    WPT_EQ(wp_loop_poll(&loop, got, 8, 0), 0);
+    for (i = 0; i < 4; i++) {
+        WPT_EQ(wp_fd_read(&s[i], buf, sizeof buf), i < 2 ? 2 : 1);
+        WPT_OK(wp_fd_close(&c[i]));
+        WPT_OK(wp_fd_close(&s[i]));
+    }
+}
+
 /* ---- fairness: 64 connections, continuous ping-pong, 3 s ---- */
 
 #define FAIR_CONNS 64
@@ -791,6 +826,7 @@ static const wpt_case cases[] = {
     WPT_CASE(hundred_connections_poll_zero),
     WPT_CASE(blocking_and_async_share_a_loop),
     WPT_CASE(reset_before_accept),
+    WPT_CASE(rounds_newest_first_none_passed),
     WPT_CASE(fairness_64_connections),
     WPT_CASE(loop_close_refuses_while_busy),
     WPT_CASE(unix_accept),
