@@ -1186,7 +1186,8 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
    order every turn cost 2% more CPU time per round trip (tests/bench/echo,
    under Wine). Waits at most timeout_ms milliseconds for the first (0: do
    not wait, for a frame loop; WINPOLL_INFINITE: no limit); returns
-   earlier, with 0, when wp_loop_wake is called. Returns the number in out[], or -ERROR_INVALID_PARAMETER.
+   earlier, with 0, when wp_loop_wake is called. Returns the number in
+   out[], or -ERROR_INVALID_PARAMETER.
    While it waits, the thread also serves the loop's port for the blocking
    calls of other threads, and fires deadlines. Async operations make
    progress while some thread polls or waits in a blocking call on the
