@@ -4889,7 +4889,10 @@ static void wp__lead_release(wp_loop *loop) {
             handed = 1;
         }
     ReleaseSRWLockExclusive(&loop->lock);
-    if (!handed && loop->sleepers > 0) wp__loop_kick(loop);
+    /* Always a new ready_seq, even with no sleeper counted: a poller that
+       failed to take the lead may not have counted itself yet, and it
+       sleeps only while ready_seq is what it read before trying. */
+    if (!handed) wp__loop_kick(loop);
 }
 
 /* Waits until the kernel has finished with op (its packet was taken from
