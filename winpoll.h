@@ -4635,6 +4635,10 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
 #define WINPOLL__KEY_IO    ((ULONG_PTR)0x57504F4Cu) /* our operations' packets */
 #define WINPOLL__KEY_WAKE  ((ULONG_PTR)0x57414B45u) /* "look again": deadlines moved, wp_loop_wake */
 #define WINPOLL__KEY_TIMER ((ULONG_PTR)0x5754494Du) /* the high-resolution timer fired */
+/* An OVERLAPPED whose operation is in flight: Internal is STATUS_PENDING
+   (HasOverlappedIoCompleted's test, spelled out: winnt.h leaves
+   STATUS_PENDING out under WIN32_NO_STATUS). */
+#define WINPOLL__OV_PENDING(ov) (*(volatile ULONG_PTR *)&(ov)->Internal == (ULONG_PTR)0x103u) /* the kernel writes it */
 #define WINPOLL__LEAD_OP   1 /* loop->leader: a blocking call (or close) polls the port */
 #define WINPOLL__LEAD_POLL 2 /* loop->leader: wp_loop_poll does */
 /* op->signal of a blocking operation */
@@ -4809,16 +4813,24 @@ static void wp__op_deadline(wp_fd_op *op, long long *now, long long *next) {
 }
 
 /* Fires the deadlines that have passed; publishes and returns when the
-   leader's wait must end: the nearest deadline ahead, or limit. */
-static long long wp__loop_deadlines(wp_loop *loop, long long limit) {
+   leader's wait must end: the nearest deadline ahead, or limit. Sets
+   *done when an operation in flight shows it has finished (its OVERLAPPED
+   no longer says pending): its packet may be on the port. */
+static long long wp__loop_deadlines(wp_loop *loop, long long limit, int *done) {
     long long now = 0, next = limit;
     wp_fd_op *w;
     wp_async *a;
     AcquireSRWLockExclusive(&loop->lock);
     for (w = loop->waiters; w != NULL; w = w->m.list.next)
-        if (w->signal != WINPOLL__OP_DONE) wp__op_deadline(w, &now, &next);
-    for (a = loop->pending; a != NULL; a = a->next)
-        wp__op_deadline(wp__async_reads(a) ? &a->fd->rop : &a->fd->wop, &now, &next);
+        if (w->signal != WINPOLL__OP_DONE) {
+            wp__op_deadline(w, &now, &next);
+            if (!WINPOLL__OV_PENDING(&w->ov)) *done = 1;
+        }
+    for (a = loop->pending; a != NULL; a = a->next) {
+        wp_fd_op *op = wp__async_reads(a) ? &a->fd->rop : &a->fd->wop;
+        wp__op_deadline(op, &now, &next);
+        if (!WINPOLL__OV_PENDING(&op->ov)) *done = 1;
+    }
     if (loop->leader == WINPOLL__LEAD_POLL && (loop->round != NULL || loop->incoming != NULL))
         next = 0; /* results wait: only look */
     loop->lead_until = next;
@@ -4836,7 +4848,9 @@ static void wp__port_wait(wp_loop *loop, long long until) {
     DWORD ms = INFINITE;
     int armed = 0;
     BOOL ok;
-    if (until != WINPOLL__NEVER) {
+    if (until == 0) {
+        ms = 0;
+    } else if (until != WINPOLL__NEVER) {
         long long left = until - wp_monotonic_ns();
         if (left <= 0) {
             ms = 0;
@@ -4870,8 +4884,22 @@ static void wp__port_wait(wp_loop *loop, long long until) {
 }
 
 /* One turn of the leader: fire deadlines, then wait on the port until the
-   nearest deadline or limit (0: only take what is there). */
-static void wp__lead_turn(wp_loop *loop, long long limit) { wp__port_wait(loop, wp__loop_deadlines(loop, limit)); }
+   nearest deadline or limit (0: only take what is there).
+   A turn of wp_loop_poll that would only look (results wait, or timeout 0)
+   skips the port when no operation in flight shows it has finished: a
+   packet of ours comes only for an operation that pended, and one whose
+   OVERLAPPED still says pending (HasOverlappedIoCompleted) has not
+   finished. That saves a kernel call a turn when everything finishes at
+   once (skip-on-success): the busy server's case, and the frame loop's.
+   Under Wine that call is two requests to the wineserver. A packet that
+   comes after the look (or just before its OVERLAPPED is written) waits
+   for the next turn, no longer: a turn that waits always calls the port.
+   Never for a blocking caller's turn: its own packet may be the one. */
+static void wp__lead_turn(wp_loop *loop, long long limit) {
+    int done = loop->leader != WINPOLL__LEAD_POLL;
+    long long until = wp__loop_deadlines(loop, limit, &done);
+    if (until != 0 || done) wp__port_wait(loop, until);
+}
 
 /* who: WINPOLL__LEAD_OP or WINPOLL__LEAD_POLL. */
 static int wp__lead_take(wp_loop *loop, LONG who) { return InterlockedCompareExchange(&loop->leader, who, 0) == 0; }
@@ -5875,10 +5903,12 @@ WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeou
     for (;;) {
         LONG seq = loop->ready_seq;
         if (!leading && loop->port != NULL) leading = wp__lead_take(loop, WINPOLL__LEAD_POLL);
-        /* One port call a turn. What the port holds joins the next round,
-           behind the current one (no starving); with something queued the
-           turn doesn't wait (wp__loop_deadlines), and a queueing thread
-           wakes a waiting turn (wp__ready_push). */
+        /* At most one port call a turn (none when it would only look and
+           nothing in flight has finished: wp__lead_turn). What the port
+           holds joins the next round, behind the current one (no
+           starving); with something queued the turn doesn't wait
+           (wp__loop_deadlines), and a queueing thread wakes a waiting turn
+           (wp__ready_push). */
         if (leading) wp__lead_turn(loop, timeout_ms == 0 ? 0 : end);
         n = wp__ready_pop(loop, out, max);
         if (n > 0 || InterlockedExchange(&loop->woken, 0)) break;
@@ -5970,6 +6000,7 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop) {
 #undef WINPOLL__OP_DONE
 #undef WINPOLL__OP_LEAD
 #undef WINPOLL__KEY_TIMER
+#undef WINPOLL__OV_PENDING
 #undef WINPOLL__LEAD_OP
 #undef WINPOLL__LEAD_POLL
 #undef WINPOLL__ASYNC_STARTING

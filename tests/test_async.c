@@ -5,7 +5,8 @@
    polls), accept and connect, datagrams, 100 connections driven from one
    thread with poll(0), blocking calls and async operations sharing one
    loop, a connection reset before accept, an AF_UNIX accept, the order of
-   delivery (rounds, newest first), and fairness: 64 connections
+   delivery (rounds, newest first), turns that skip the port when nothing
+   in flight has finished, and fairness: 64 connections
    under continuous ping-pong where none may starve. In blocking mode the
    same tests run: an operation runs inside its start and the next poll
    delivers it. */
@@ -628,6 +629,52 @@ static void rounds_newest_first_none_passed(void) {
     }
 }
 
+/* A turn that only looks (results wait, or timeout 0) skips the port while
+   no operation in flight has finished, and calls it once one has. Seen
+   through a packet of a key that is not the library's, posted to the
+   loop's port: a port call takes it (and drops it), a skipped one leaves
+   it there. */
+#define STRANGER_KEY ((ULONG_PTR)0x5354524Eu)
+
+static int stranger_waits(void) {
+    DWORD n = 0;
+    ULONG_PTR key = 0;
+    OVERLAPPED *ov = NULL;
+    return GetQueuedCompletionStatus(loop.port, &n, &key, &ov, 0) && key == STRANGER_KEY && ov == NULL;
+}
+
+static void quiet_turns_skip_the_port(void) {
+    wp_fd a, b;
+    wp_async r, w, *got[4];
+    char buf[8];
+    int i;
+    NEED_IOCP("blocking mode has no port");
+    loop_setup();
+    if (!wp__imports.skip_on_success) WPT_SKIP("a TCP provider without IFS handles: every operation posts a packet");
+    WPT_CHECK(tcp_pair(&a, &b));
+    WPT_OK(wp_async_read(&r, &b, buf, sizeof buf)); /* in flight: nothing to read yet */
+    WPT_CHECK(!HasOverlappedIoCompleted(&b.rop.ov));
+    WPT_OK(wp_async_write(&w, &b, "x", 1)); /* finishes at once: a result waits */
+    WPT_CHECK(PostQueuedCompletionStatus(loop.port, 0, STRANGER_KEY, NULL));
+    WPT_EQ(wp_loop_poll(&loop, got, 4, 0), 1);
+    WPT_CHECK(got[0] == &w && w.result == 1);
+    WPT_CHECK(stranger_waits()); /* that turn made no port call */
+    WPT_CHECK(PostQueuedCompletionStatus(loop.port, 0, STRANGER_KEY, NULL));
+    WPT_EQ(wp_loop_poll(&loop, got, 4, 0), 0); /* the frame loop's turn: nothing waits */
+    WPT_CHECK(stranger_waits());
+    /* the read finishes: the next turn that looks takes its packet */
+    WPT_EQ(wp_fd_write(&a, "yz", 2), 2);
+    for (i = 0; i < 5000 && !HasOverlappedIoCompleted(&b.rop.ov); i++) Sleep(1);
+    WPT_CHECK(HasOverlappedIoCompleted(&b.rop.ov));
+    WPT_CHECK(PostQueuedCompletionStatus(loop.port, 0, STRANGER_KEY, NULL));
+    WPT_EQ(wp_loop_poll(&loop, got, 4, 0), 1);
+    WPT_CHECK(got[0] == &r && r.result == 2 && memcmp(buf, "yz", 2) == 0);
+    WPT_CHECK(!stranger_waits()); /* taken by that turn's port call */
+    WPT_EQ(wp_fd_read(&a, buf, sizeof buf), 1);
+    WPT_OK(wp_fd_close(&a));
+    WPT_OK(wp_fd_close(&b));
+}
+
 /* ---- fairness: 64 connections, continuous ping-pong, 3 s ---- */
 
 #define FAIR_CONNS 64
@@ -827,6 +874,7 @@ static const wpt_case cases[] = {
     WPT_CASE(blocking_and_async_share_a_loop),
     WPT_CASE(reset_before_accept),
     WPT_CASE(rounds_newest_first_none_passed),
+    WPT_CASE(quiet_turns_skip_the_port),
     WPT_CASE(fairness_64_connections),
     WPT_CASE(loop_close_refuses_while_busy),
     WPT_CASE(unix_accept),
