@@ -4894,9 +4894,11 @@ static void wp__port_wait(wp_loop *loop, long long until) {
    Under Wine that call is two requests to the wineserver. A packet that
    comes after the look (or just before its OVERLAPPED is written) waits
    for the next turn, no longer: a turn that waits always calls the port.
-   Never for a blocking caller's turn: its own packet may be the one. */
+   Never for a blocking caller's turn: its own packet may be the one. And
+   only where every TCP/UDP provider makes IFS handles: a non-IFS provider
+   may use Internal as it likes (WSAOVERLAPPED's documentation). */
 static void wp__lead_turn(wp_loop *loop, long long limit) {
-    int done = loop->leader != WINPOLL__LEAD_POLL;
+    int done = loop->leader != WINPOLL__LEAD_POLL || !wp__imports.skip_on_success;
     long long until = wp__loop_deadlines(loop, limit, &done);
     if (until != 0 || done) wp__port_wait(loop, until);
 }
