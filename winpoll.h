@@ -4001,40 +4001,73 @@ static __m128i wp__pick(__m128i m, __m128i a, __m128i b) {
 #define WINPOLL__B8(x) _mm_set1_epi8((char)(x))
 #define WINPOLL__B16(x) _mm_set1_epi16((short)(x))
 
+/* Where a 3-byte form, by its high byte, is overlong (under 0x800) or a
+   surrogate (D800..DFFF); lead3 marks the leads of E0 and up. */
+static __m128i wp__utf8_rules3(__m128i hi3, __m128i lead3) {
+    __m128i r = _mm_and_si128(hi3, WINPOLL__B8(0xF8));
+    return _mm_and_si128(lead3, _mm_or_si128(_mm_cmpeq_epi8(r, _mm_setzero_si128()), _mm_cmpeq_epi8(r, WINPOLL__B8(0xD8))));
+}
+
+/* The last step of wp__utf8_block: lo and hi hold each position's unit,
+   its low and high bytes apart, but for the positions in skip, which make
+   none. The units are stored two positions at a time, at the count of
+   units before the first, and the first taken from the second position
+   when it makes none: each pair's real units land where they belong, and
+   what it writes past them the next pair writes over. */
+static size_t wp__utf8_put(__m128i lo, __m128i hi, __m128i skip, size_t took, WCHAR *out, size_t *made) {
+    __m128i cnt = _mm_andnot_si128(skip, WINPOLL__B8(1)), sum, fix = _mm_and_si128(skip, WINPOLL__B16(0x00FF));
+    unsigned char at[16], upto[16];
+    unsigned words[8], k;
+    sum = _mm_add_epi8(cnt, _mm_slli_si128(cnt, 1));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 2));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 4));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 8));
+    _mm_storeu_si128((__m128i *)(void *)upto, sum);
+    _mm_storeu_si128((__m128i *)(void *)at, _mm_sub_epi8(sum, cnt));
+    lo = wp__pick(fix, _mm_srli_si128(lo, 1), lo);
+    hi = wp__pick(fix, _mm_srli_si128(hi, 1), hi);
+    _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi8(lo, hi));
+    _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi8(lo, hi));
+    for (k = 0; k < 8; k++) memcpy(out + at[2 * k], &words[k], 4);
+    *made = upto[took - 1];
+    return took;
+}
+
 /* Sixteen bytes of UTF-8 at in to UTF-16 at out; in must start a
    character, 36 bytes may be read and 34 units written. Returns the bytes
    taken (whole characters only: one that the end of the sixteen cuts is
    left for the next block) and puts the units made in *made; returns 0,
    writing nothing, if the bytes to be taken are not all valid (the caller
    takes them one by one). The units past *made, at most 21, are scratch
-   for later output to write over. Latin text takes the path at the top;
-   any other block is decoded at every position at once as if a character
-   started there, and the positions that do start one are packed by
-   storing each one's one or two units at the sum of the counts before it,
-   in order, so that a continuation byte's store is written over by the
-   next character's. */
+   for later output to write over. A few masks sort the block: Latin text
+   (ASCII and at most two 2-byte characters) takes the path at the top;
+   ASCII with only 3-byte forms (CJK text) and ASCII with only 4-byte
+   forms (emoji) are checked by their own forms' rules alone; any other
+   block by every rule. In all but the first, every position is decoded
+   at once as if a character started there, and wp__utf8_put keeps the
+   units of the positions that do make one. */
 static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) {
-    const __m128i zero = _mm_setzero_si128(), one = WINPOLL__B8(1), low6 = WINPOLL__B8(0x3F), top2 = WINPOLL__B8(0xC0);
-    __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)in), v1, v2, v3;
-    __m128i ascii, cont, lead2, lead3, lead4, at2, rules, expect, cnt, sum, lo, hi, c2;
-    unsigned wrong, tail, took, keep, k, m = (unsigned)_mm_movemask_epi8(v0), m3, leads;
-    unsigned char before[16], upto[16];
+    const __m128i zero = _mm_setzero_si128(), low6 = WINPOLL__B8(0x3F), top2 = WINPOLL__B8(0xC0);
+    __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)in), v1, v2;
+    __m128i ascii, cont, lead2, lead3, lead4, rules, lo, hi, lo3, hi3, sl4, skip;
+    unsigned took, m = (unsigned)_mm_movemask_epi8(v0), m3, m4, c;
     /* ASCII with at most two 2-byte characters in bytes 0 to 14, the common
        block of Latin text; a lead at 15 is left for the next block. The
-       test is three masks and one branch: every non-ASCII byte is either a
-       continuation (80..BF) or a lead of C2..DF (the bytes that add BE to
-       under 9E, as signed bytes), every continuation follows a lead and
-       every lead but the one at 15 is followed by one, and at most two
-       leads before 15. The work has none: the ASCII widened, a character,
+       test is three masks and two branches, the first of which turns any
+       other text away: every non-ASCII byte is either a continuation
+       (80..BF) or a lead of C2..DF (the bytes that add BE to under 9E, as
+       signed bytes); every continuation follows a lead and every lead but
+       the one at 15 is followed by one, and at most two leads before 15.
+       The work has none: the ASCII widened, a character,
        the ASCII after it widened over the rest, and so again (positions 16
        and 18 stand for missing characters). The bytes taken hang on one
        load (is byte 15 a lead?), not on the masks, so the next block's
        loads need not wait for this one's. */
+    c = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(top2, v0)); /* continuations */
     {
-        unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(top2, v0));
         unsigned l = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(WINPOLL__B8(0x9E), _mm_add_epi8(v0, WINPOLL__B8(0xBE))));
         unsigned l15 = l & 0x7FFFu, r2 = l15 & (l15 - 1);
-        if (((m ^ c ^ l) | (((l << 1) ^ c) & 0xFFFFu) | (r2 & (r2 - 1))) == 0) {
+        if ((m ^ c ^ l) == 0 && ((((l << 1) ^ c) & 0xFFFFu) | (r2 & (r2 - 1))) == 0) {
             unsigned p = wp__ctz32(l15 | 0x10000u), q = wp__ctz32(r2 | 0x40000u);
             unsigned short edge; /* bytes 15 and 16 loaded anew: byte 15 alone, clang takes from v0 through memory */
             memcpy(&edge, in + 15, 2);
@@ -4056,89 +4089,84 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
     /* the classes, by signed compares: 80..BF are -128..-65 */
     ascii = _mm_cmpgt_epi8(v0, WINPOLL__B8(-1));
     cont = _mm_cmplt_epi8(v0, top2);
-    at2 = _mm_cmpgt_epi8(v0, WINPOLL__B8(0xC1));                            /* C2 and up, or ASCII */
-    lead2 = _mm_andnot_si128(ascii, at2);                                     /* C2 and up */
     lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
+    lead4 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xEF))); /* F0 and up */
     m3 = (unsigned)_mm_movemask_epi8(lead3);
-    leads = (unsigned)_mm_movemask_epi8(lead2);
+    m4 = (unsigned)_mm_movemask_epi8(lead4);
     v1 = _mm_loadu_si128((const __m128i *)(const void *)(in + 1));
     v2 = _mm_loadu_si128((const __m128i *)(const void *)(in + 2));
-    lead4 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xEF))); /* F0 and up */
-    /* each position's (first) unit, its low and high bytes apart, 16 at once;
-       a byte's shifts are 16-bit shifts with the bits from its neighbour
-       masked off */
-    c2 = _mm_and_si128(v2, low6);
-    lo = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 6), top2), _mm_and_si128(v1, low6));     /* 2 bytes */
-    lo = wp__pick(lead3, _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 6), top2), c2), lo);     /* 3 bytes */
-    hi = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 4), WINPOLL__B8(0xF0)),
-                      _mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x0F)));
-    /* a continuation byte where, and only where, a lead asks for one; no
-       C0 or C1; a 3-byte form neither overlong (under 0x800) nor a
-       surrogate (D800..DFFF), which its high byte tells */
-    expect = _mm_or_si128(_mm_slli_si128(lead2, 1), _mm_or_si128(_mm_slli_si128(lead3, 2), _mm_slli_si128(lead4, 3)));
-    rules = _mm_and_si128(hi, WINPOLL__B8(0xF8));
-    rules = _mm_andnot_si128(lead4, _mm_and_si128(lead3, _mm_or_si128(_mm_cmpeq_epi8(rules, zero),
-                                                                      _mm_cmpeq_epi8(rules, WINPOLL__B8(0xD8)))));
-    rules = _mm_or_si128(rules, _mm_cmpeq_epi8(_mm_or_si128(cont, at2), zero));
-    wrong = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_xor_si128(expect, cont), rules));
-    /* a character that the end of the sixteen cuts is left for the next
-       block; its lead is checked with the bytes taken, for a character
-       before it that runs into it expects a continuation there */
-    tail = (leads & 0x8000u) | (m3 & 0x4000u) | ((unsigned)_mm_movemask_epi8(lead4) & 0x2000u);
-    took = wp__ctz32(tail | 0x10000u); /* no branch: whether a character is cut is a coin toss in CJK text */
-    keep = (2u << took) - 1;
-    if ((wrong & keep) != 0) return 0;
-    /* units per position: 1 for a lead or ASCII byte, 2 for a 4-byte lead */
-    cnt = _mm_add_epi8(_mm_andnot_si128(cont, one), _mm_and_si128(lead4, one));
-    sum = _mm_add_epi8(cnt, _mm_slli_si128(cnt, 1));
-    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 2));
-    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 4));
-    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 8));
-    _mm_storeu_si128((__m128i *)(void *)upto, sum);
-    _mm_storeu_si128((__m128i *)(void *)before, _mm_sub_epi8(sum, cnt));
-    hi = wp__pick(lead3, hi, _mm_and_si128(_mm_srli_epi16(v0, 2), WINPOLL__B8(0x07)));
-    if (_mm_movemask_epi8(lead4) == 0) {
-        unsigned short units[16];
-        lo = wp__pick(ascii, v0, lo);
-        hi = _mm_andnot_si128(ascii, hi);
-        _mm_storeu_si128((__m128i *)(void *)units, _mm_unpacklo_epi8(lo, hi));
-        _mm_storeu_si128((__m128i *)(void *)(units + 8), _mm_unpackhi_epi8(lo, hi));
-        for (k = 0; k < 16; k++) out[before[k]] = (WCHAR)units[k];
-    } else {
-        /* a 4-byte form as a surrogate pair: D7C0 plus the code point's top
-           11 bits (D8 plus the lead's 3, and a carry out of the low byte),
-           then DC00 plus its low 10. It must be neither overlong (F0 80..8F)
-           nor above U+10FFFF (F4 90..BF, F5..FF). */
-        unsigned words[16];
+    /* each position's unit as if a 3-byte form started there, its low and
+       high bytes apart; a byte's shifts are 16-bit shifts with the bits
+       from its neighbour masked off */
+    lo3 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 6), top2), _mm_and_si128(v2, low6));
+    hi3 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 4), WINPOLL__B8(0xF0)),
+                       _mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x0F)));
+    /* ASCII and 3-byte forms only, the block of CJK text: every
+       continuation, and nothing else, two bytes after a lead of E0..EF; a
+       lead at 14 or 15 is left for the next block */
+    if ((m3 | c) == m && c == ((m3 << 1 | m3 << 2) & 0xFFFFu) && m4 == 0) {
+        took = wp__ctz32((m3 & 0xC000u) | 0x10000u);
+        if (((unsigned)_mm_movemask_epi8(wp__utf8_rules3(hi3, lead3)) & ((1u << took) - 1)) != 0) return 0;
+        return wp__utf8_put(wp__pick(ascii, v0, lo3), _mm_andnot_si128(ascii, hi3), cont, took, out, made);
+    }
+    sl4 = _mm_slli_si128(lead4, 1);
+    skip = _mm_andnot_si128(sl4, cont);
+    rules = zero;
+    if (m4 != 0) {
+        /* a 4-byte form's high surrogate at its lead: D7C0 plus the code
+           point's top 11 bits (D8 plus the lead's 3, and a carry out of
+           the low byte); its low surrogate, DC00 plus the low 10, at its
+           first continuation, where the low byte is lo3's. The form is
+           valid if its lead is under F8 and the high surrogate's high
+           byte D8..DB: under it is overlong, over it above U+10FFFF. */
         __m128i top = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 2), WINPOLL__B8(0xFC)),
                                    _mm_and_si128(_mm_srli_epi16(v2, 4), WINPOLL__B8(0x03)));
-        __m128i lo2, hi2;
-        rules = _mm_and_si128(_mm_cmpeq_epi8(v0, WINPOLL__B8(0xF0)), _mm_cmplt_epi8(v1, WINPOLL__B8(0x90)));
-        rules = _mm_or_si128(rules, _mm_and_si128(_mm_cmpeq_epi8(v0, WINPOLL__B8(0xF4)), _mm_cmpgt_epi8(v1, WINPOLL__B8(0x8F))));
-        rules = _mm_or_si128(rules, _mm_and_si128(lead4, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xF4))));
-        if (((unsigned)_mm_movemask_epi8(rules) & keep) != 0) return 0;
-        v3 = _mm_loadu_si128((const __m128i *)(const void *)(in + 3));
-        hi = wp__pick(lead4,
-                      _mm_add_epi8(_mm_add_epi8(_mm_and_si128(v0, WINPOLL__B8(0x07)), WINPOLL__B8(0xD8)),
-                                   _mm_cmpeq_epi8(_mm_and_si128(top, top2), zero)),
-                      hi);
-        lo = wp__pick(lead4, _mm_add_epi8(top, top2), lo);
-        lo = wp__pick(ascii, v0, lo);
-        hi = _mm_andnot_si128(ascii, hi);
-        lo2 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v2, 6), top2), _mm_and_si128(v3, low6));
-        hi2 = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(v2, 2), WINPOLL__B8(0x03)), WINPOLL__B8(0xDC));
-        v1 = _mm_unpacklo_epi8(lo, hi);
-        v2 = _mm_unpacklo_epi8(lo2, hi2);
-        _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi16(v1, v2));
-        _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi16(v1, v2));
-        v1 = _mm_unpackhi_epi8(lo, hi);
-        v2 = _mm_unpackhi_epi8(lo2, hi2);
-        _mm_storeu_si128((__m128i *)(void *)(words + 8), _mm_unpacklo_epi16(v1, v2));
-        _mm_storeu_si128((__m128i *)(void *)(words + 12), _mm_unpackhi_epi16(v1, v2));
-        for (k = 0; k < 16; k++) memcpy(out + before[k], &words[k], 4);
+        __m128i hs = _mm_add_epi8(_mm_add_epi8(_mm_and_si128(v0, WINPOLL__B8(0x07)), WINPOLL__B8(0xD8)),
+                                  _mm_cmpeq_epi8(_mm_and_si128(top, top2), zero));
+        __m128i ls = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x03)), WINPOLL__B8(0xDC));
+        rules = _mm_or_si128(_mm_cmpgt_epi8(v0, WINPOLL__B8(0xF7)),
+                             _mm_xor_si128(_mm_cmpeq_epi8(_mm_and_si128(hs, WINPOLL__B8(0xFC)), WINPOLL__B8(0xD8)), WINPOLL__B8(0xFF)));
+        rules = _mm_and_si128(lead4, rules);
+        lo3 = wp__pick(lead4, _mm_add_epi8(top, top2), lo3);
+        /* ASCII and 4-byte forms only, the block of emoji text: every
+           continuation, and nothing else, three bytes after a lead of F0
+           and up; a lead at 13 to 15 is left for the next block. The
+           continuations after the first make no unit, so any high byte
+           will do there. */
+        if ((m4 | c) == m && c == ((m4 << 1 | m4 << 2 | m4 << 3) & 0xFFFFu)) {
+            took = wp__ctz32((m4 & 0xE000u) | 0x10000u);
+            if (((unsigned)_mm_movemask_epi8(rules) & ((1u << took) - 1)) != 0) return 0;
+            return wp__utf8_put(wp__pick(ascii, v0, lo3), wp__pick(lead4, hs, _mm_andnot_si128(ascii, ls)), skip, took,
+                                out, made);
+        }
+        hi3 = wp__pick(lead4, hs, wp__pick(sl4, ls, hi3));
     }
-    *made = upto[took - 1];
-    return took;
+    /* any other block: the 2-byte forms too, and every continuation where,
+       and only where, a lead asks for one; no C0 or C1. A character that
+       the end of the sixteen cuts is left for the next block; its lead is
+       checked with the bytes taken, for a character before it that runs
+       into it expects a continuation there. */
+    {
+        __m128i at2 = _mm_cmpgt_epi8(v0, WINPOLL__B8(0xC1)); /* C2 and up, or ASCII */
+        __m128i expect;
+        unsigned leads, tail;
+        lead2 = _mm_andnot_si128(ascii, at2); /* C2 and up */
+        leads = (unsigned)_mm_movemask_epi8(lead2);
+        expect = _mm_or_si128(_mm_slli_si128(lead2, 1), _mm_or_si128(_mm_slli_si128(lead3, 2), _mm_slli_si128(lead4, 3)));
+        rules = _mm_or_si128(rules, _mm_andnot_si128(lead4, wp__utf8_rules3(hi3, lead3)));
+        expect = _mm_or_si128(_mm_xor_si128(expect, cont), _mm_cmpeq_epi8(_mm_or_si128(cont, at2), zero));
+        tail = (leads & 0x8000u) | (m3 & 0x4000u) | (m4 & 0x2000u);
+        took = wp__ctz32(tail | 0x10000u); /* no branch: whether a character is cut is a coin toss in mixed text */
+        if ((((unsigned)_mm_movemask_epi8(rules) & ((1u << took) - 1)) |
+             ((unsigned)_mm_movemask_epi8(expect) & ((2u << took) - 1))) != 0)
+            return 0;
+        lo = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 6), top2), _mm_and_si128(v1, low6));
+        hi = _mm_and_si128(_mm_srli_epi16(v0, 2), WINPOLL__B8(0x07));
+        lead3 = _mm_or_si128(lead3, sl4); /* the positions whose unit lo3 and hi3 hold */
+        lo = wp__pick(lead3, lo3, wp__pick(ascii, v0, lo));
+        hi = wp__pick(lead3, hi3, _mm_andnot_si128(ascii, hi));
+        return wp__utf8_put(lo, hi, skip, took, out, made);
+    }
 }
 
 /* UTF-16 units at in to UTF-8 at out, 16 of them (ASCII with at most two
