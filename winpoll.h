@@ -4001,6 +4001,10 @@ static __m128i wp__pick(__m128i m, __m128i a, __m128i b) {
 #define WINPOLL__B8(x) _mm_set1_epi8((char)(x))
 #define WINPOLL__B16(x) _mm_set1_epi16((short)(x))
 
+/* Each position's high byte as if a 3-byte form started there. */
+#define WINPOLL__HI3(v0, v1) \
+    _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 4), WINPOLL__B8(0xF0)), _mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x0F)))
+
 /* Where a 3-byte form, by its high byte, is overlong (under 0x800) or a
    surrogate (D800..DFFF); lead3 marks the leads of E0 and up. */
 static __m128i wp__utf8_rules3(__m128i hi3, __m128i lead3) {
@@ -4016,20 +4020,20 @@ static __m128i wp__utf8_rules3(__m128i hi3, __m128i lead3) {
    what it writes past them the next pair writes over. */
 static size_t wp__utf8_put(__m128i lo, __m128i hi, __m128i skip, size_t took, WCHAR *out, size_t *made) {
     __m128i cnt = _mm_andnot_si128(skip, WINPOLL__B8(1)), sum, fix = _mm_and_si128(skip, WINPOLL__B16(0x00FF));
-    unsigned char at[16], upto[16];
+    unsigned char at[17];
     unsigned words[8], k;
     sum = _mm_add_epi8(cnt, _mm_slli_si128(cnt, 1));
     sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 2));
     sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 4));
     sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 8));
-    _mm_storeu_si128((__m128i *)(void *)upto, sum);
-    _mm_storeu_si128((__m128i *)(void *)at, _mm_sub_epi8(sum, cnt));
+    at[0] = 0;
+    _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
     lo = wp__pick(fix, _mm_srli_si128(lo, 1), lo);
     hi = wp__pick(fix, _mm_srli_si128(hi, 1), hi);
     _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi8(lo, hi));
     _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi8(lo, hi));
     for (k = 0; k < 8; k++) memcpy(out + at[2 * k], &words[k], 4);
-    *made = upto[took - 1];
+    *made = at[took];
     return took;
 }
 
@@ -4089,30 +4093,29 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
     /* the classes, by signed compares: 80..BF are -128..-65 */
     ascii = _mm_cmpgt_epi8(v0, WINPOLL__B8(-1));
     cont = _mm_cmplt_epi8(v0, top2);
-    lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
     lead4 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xEF))); /* F0 and up */
-    m3 = (unsigned)_mm_movemask_epi8(lead3);
     m4 = (unsigned)_mm_movemask_epi8(lead4);
     v1 = _mm_loadu_si128((const __m128i *)(const void *)(in + 1));
     v2 = _mm_loadu_si128((const __m128i *)(const void *)(in + 2));
-    /* each position's unit as if a 3-byte form started there, its low and
-       high bytes apart; a byte's shifts are 16-bit shifts with the bits
-       from its neighbour masked off */
+    /* each position's low byte as if a 3-byte form started there (and its
+       high byte, WINPOLL__HI3, where it is needed); a byte's shifts are
+       16-bit shifts with the bits from its neighbour masked off */
     lo3 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 6), top2), _mm_and_si128(v2, low6));
-    hi3 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 4), WINPOLL__B8(0xF0)),
-                       _mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x0F)));
-    /* ASCII and 3-byte forms only, the block of CJK text: every
-       continuation, and nothing else, two bytes after a lead of E0..EF; a
-       lead at 14 or 15 is left for the next block */
-    if ((m3 | c) == m && c == ((m3 << 1 | m3 << 2) & 0xFFFFu) && m4 == 0) {
-        took = wp__ctz32((m3 & 0xC000u) | 0x10000u);
-        if (((unsigned)_mm_movemask_epi8(wp__utf8_rules3(hi3, lead3)) & ((1u << took) - 1)) != 0) return 0;
-        return wp__utf8_put(wp__pick(ascii, v0, lo3), _mm_andnot_si128(ascii, hi3), cont, took, out, made);
-    }
-    sl4 = _mm_slli_si128(lead4, 1);
-    skip = _mm_andnot_si128(sl4, cont);
-    rules = zero;
-    if (m4 != 0) {
+    if (m4 == 0) {
+        lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
+        m3 = (unsigned)_mm_movemask_epi8(lead3);
+        hi3 = WINPOLL__HI3(v0, v1);
+        /* ASCII and 3-byte forms only, the block of CJK text: every
+           continuation, and nothing else, two bytes after a lead of E0..EF;
+           a lead at 14 or 15 is left for the next block */
+        if ((m3 | c) == m && c == ((m3 << 1 | m3 << 2) & 0xFFFFu)) {
+            took = wp__ctz32((m3 & 0xC000u) | 0x10000u);
+            if (((unsigned)_mm_movemask_epi8(wp__utf8_rules3(hi3, lead3)) & ((1u << took) - 1)) != 0) return 0;
+            return wp__utf8_put(wp__pick(ascii, v0, lo3), _mm_andnot_si128(ascii, hi3), cont, took, out, made);
+        }
+        sl4 = rules = zero;
+        skip = cont;
+    } else {
         /* a 4-byte form's high surrogate at its lead: D7C0 plus the code
            point's top 11 bits (D8 plus the lead's 3, and a carry out of
            the low byte); its low surrogate, DC00 plus the low 10, at its
@@ -4128,6 +4131,8 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
                              _mm_xor_si128(_mm_cmpeq_epi8(_mm_and_si128(hs, WINPOLL__B8(0xFC)), WINPOLL__B8(0xD8)), WINPOLL__B8(0xFF)));
         rules = _mm_and_si128(lead4, rules);
         lo3 = wp__pick(lead4, _mm_add_epi8(top, top2), lo3);
+        sl4 = _mm_slli_si128(lead4, 1);
+        skip = _mm_andnot_si128(sl4, cont);
         /* ASCII and 4-byte forms only, the block of emoji text: every
            continuation, and nothing else, three bytes after a lead of F0
            and up; a lead at 13 to 15 is left for the next block. The
@@ -4139,7 +4144,9 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
             return wp__utf8_put(wp__pick(ascii, v0, lo3), wp__pick(lead4, hs, _mm_andnot_si128(ascii, ls)), skip, took,
                                 out, made);
         }
-        hi3 = wp__pick(lead4, hs, wp__pick(sl4, ls, hi3));
+        lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
+        m3 = (unsigned)_mm_movemask_epi8(lead3);
+        hi3 = wp__pick(lead4, hs, wp__pick(sl4, ls, WINPOLL__HI3(v0, v1)));
     }
     /* any other block: the 2-byte forms too, and every continuation where,
        and only where, a lead asks for one; no C0 or C1. A character that
@@ -4258,6 +4265,7 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
 }
 #undef WINPOLL__B8
 #undef WINPOLL__B16
+#undef WINPOLL__HI3
 #endif
 
 /* The length of the sequence a lead byte starts; 0 if none starts with it. */
