@@ -4176,20 +4176,35 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
     }
 }
 
-/* UTF-16 units at in to UTF-8 at out, 16 of them (ASCII with at most two
-   characters under 0x800) or 8 in the way of wp__utf8_block: each unit
-   encoded at once (a high surrogate as its pair's 4 bytes, a low one as
-   none), then stored at the sum of the lengths before it. 35 units may be
-   read and 37 bytes written. Returns the units taken (16, 8, or 7 when
-   the eighth is a high surrogate whose low one is not in view), the bytes
-   made in *made; 0, writing nothing, if a surrogate is unpaired. The bytes
-   past *made, at most 21, are scratch. */
+/* The UTF-8 of the surrogate pairs whose high halves are in h, the low
+   ones in next: its first two bytes in each lane's low 16 bits of *b01,
+   the last two in *b23's. */
+static void wp__utf16_pairs(__m128i h, __m128i next, __m128i *b01, __m128i *b23) {
+    const __m128i low6 = WINPOLL__B16(0x3F), top = WINPOLL__B16(0x80);
+    __m128i w = _mm_add_epi16(_mm_and_si128(h, WINPOLL__B16(0x3FF)), WINPOLL__B16(0x40)); /* the code point >> 10 */
+    *b01 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xF0), _mm_srli_epi16(w, 8)),
+                        _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(_mm_srli_epi16(w, 2), low6)), 8));
+    *b23 = _mm_or_si128(_mm_or_si128(top, _mm_or_si128(_mm_slli_epi16(_mm_and_si128(w, WINPOLL__B16(3)), 4),
+                                                       _mm_and_si128(_mm_srli_epi16(next, 6), WINPOLL__B16(0xF)))),
+                        _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(next, low6)), 8));
+}
+
+/* UTF-16 units at in to UTF-8 at out: 16 of them when they are ASCII with
+   at most two characters under 0x800, or ASCII and surrogate pairs only
+   (emoji text; 15 when the sixteenth is a high surrogate), and otherwise
+   8 (7 when the eighth is a high surrogate whose low one is not in view),
+   in the way of wp__utf8_block: each unit encoded at once (a high
+   surrogate as its pair's 4 bytes, a low one as none), then stored at the
+   sum of the lengths before it. 35 units may be read and 37 bytes
+   written. Returns the units taken and puts the bytes made in *made; 0,
+   writing nothing, if a surrogate among the first eight is unpaired. The
+   bytes past *made, at most 21, are scratch. */
 static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
     const __m128i zero = _mm_setzero_si128(), low6 = WINPOLL__B16(0x3F), top = WINPOLL__B16(0x80);
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in), ascii, small, high, low, next;
-    __m128i last, mid, w, lo16, hi16, len, sum;
-    unsigned short before[8], upto[8];
-    unsigned words[8], k;
+    __m128i last, mid, lo16, hi16, len, sum;
+    unsigned short at[17];
+    unsigned words[16], k;
     size_t took;
     __m128i v8 = _mm_loadu_si128((const __m128i *)(const void *)(in + 8));
     unsigned m, rest, p, q;
@@ -4229,38 +4244,73 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
     /* each low surrogate right after a high one, each high one (but the
        eighth) right before a low one */
     if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_slli_si128(high, 2), low)) != 0xFFFF) return 0;
-    took = (_mm_movemask_epi8(high) & 0x8000) != 0 ? 7 : 8;
-    next = _mm_srli_si128(v, 2);
     last = _mm_or_si128(top, _mm_and_si128(v, low6));
     mid = _mm_or_si128(top, _mm_and_si128(_mm_srli_epi16(v, 6), low6));
-    /* the first two bytes of each form in the low 16 bits, the rest above */
+    /* the first two bytes of each form in the low 16 bits, the rest above;
+       lengths 3, less one for under 0x800 and one more for ASCII, 4 for a
+       high surrogate and 0 for a low one (the masks are -1) */
     lo16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xE0), _mm_srli_epi16(v, 12)), _mm_slli_epi16(mid, 8));
-    w = _mm_add_epi16(_mm_and_si128(v, WINPOLL__B16(0x3FF)), WINPOLL__B16(0x40)); /* the code point >> 10 */
-    lo16 = wp__pick(high,
-                    _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xF0), _mm_srli_epi16(w, 8)),
-                                 _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(_mm_srli_epi16(w, 2), low6)), 8)),
-                    lo16);
-    lo16 = wp__pick(small, _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v, 6)), _mm_slli_epi16(last, 8)),
-                    lo16);
-    lo16 = wp__pick(ascii, v, lo16);
-    hi16 = wp__pick(high,
-                    _mm_or_si128(_mm_or_si128(top, _mm_or_si128(_mm_slli_epi16(_mm_and_si128(w, WINPOLL__B16(3)), 4),
-                                                                _mm_and_si128(_mm_srli_epi16(next, 6), WINPOLL__B16(0xF)))),
-                                 _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(next, low6)), 8)),
-                    last);
-    /* lengths: 3, less one for under 0x800 and one more for ASCII; 4 for a
-       high surrogate, 0 for a low one (the masks are -1) */
-    len = _mm_sub_epi16(_mm_add_epi16(_mm_add_epi16(WINPOLL__B16(3), ascii), small), high);
-    len = _mm_add_epi16(len, _mm_add_epi16(low, _mm_add_epi16(low, low)));
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(high, low), _mm_xor_si128(small, ascii))) == 0) {
+        /* ASCII and 3-byte forms only: CJK text */
+        lo16 = wp__pick(ascii, v, lo16);
+        hi16 = last;
+        len = _mm_add_epi16(WINPOLL__B16(3), _mm_add_epi16(ascii, ascii));
+        took = 8;
+    } else {
+        __m128i h4, t4, ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero);
+        __m128i high8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xD800));
+        __m128i low8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xDC00));
+        /* ASCII and surrogate pairs only, all sixteen: emoji text, taken
+           sixteen units at a time (15 when the last is a high surrogate) */
+        if (_mm_movemask_epi8(_mm_packs_epi16(_mm_or_si128(ascii, _mm_or_si128(high, low)),
+                                              _mm_or_si128(ascii8, _mm_or_si128(high8, low8)))) == 0xFFFF &&
+            _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_or_si128(_mm_slli_si128(high8, 2), _mm_srli_si128(high, 14)), low8)) == 0xFFFF) {
+            __m128i len8, sum8, h8, t8;
+            took = (_mm_movemask_epi8(high8) & 0x8000) != 0 ? 15 : 16;
+            wp__utf16_pairs(v, _mm_or_si128(_mm_srli_si128(v, 2), _mm_slli_si128(v8, 14)), &h4, &t4);
+            wp__utf16_pairs(v8, _mm_srli_si128(v8, 2), &h8, &t8);
+            len = _mm_add_epi16(_mm_sub_epi16(low, _mm_add_epi16(high, _mm_add_epi16(high, high))), WINPOLL__B16(1));
+            len8 = _mm_add_epi16(_mm_sub_epi16(low8, _mm_add_epi16(high8, _mm_add_epi16(high8, high8))), WINPOLL__B16(1));
+            sum = _mm_add_epi16(len, _mm_slli_si128(len, 2));
+            sum8 = _mm_add_epi16(len8, _mm_slli_si128(len8, 2));
+            sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 4));
+            sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 4));
+            sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 8));
+            sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 8));
+            sum8 = _mm_add_epi16(sum8, _mm_shuffle_epi32(_mm_shufflehi_epi16(sum, 0xFF), 0xFF));
+            at[0] = 0;
+            _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
+            _mm_storeu_si128((__m128i *)(void *)(at + 9), sum8);
+            lo16 = wp__pick(high, h4, v);
+            v8 = wp__pick(high8, h8, v8);
+            _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi16(lo16, t4));
+            _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi16(lo16, t4));
+            _mm_storeu_si128((__m128i *)(void *)(words + 8), _mm_unpacklo_epi16(v8, t8));
+            _mm_storeu_si128((__m128i *)(void *)(words + 12), _mm_unpackhi_epi16(v8, t8));
+            for (k = 0; k < 16; k++) memcpy(out + at[k], &words[k], 4);
+            *made = at[took];
+            return took;
+        }
+        took = (_mm_movemask_epi8(high) & 0x8000) != 0 ? 7 : 8;
+        next = _mm_srli_si128(v, 2);
+        wp__utf16_pairs(v, next, &h4, &hi16);
+        lo16 = wp__pick(high, h4, lo16);
+        lo16 = wp__pick(small, _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v, 6)), _mm_slli_epi16(last, 8)),
+                        lo16);
+        lo16 = wp__pick(ascii, v, lo16);
+        hi16 = wp__pick(high, hi16, last);
+        len = _mm_sub_epi16(_mm_add_epi16(_mm_add_epi16(WINPOLL__B16(3), ascii), small), high);
+        len = _mm_add_epi16(len, _mm_add_epi16(low, _mm_add_epi16(low, low)));
+    }
     sum = _mm_add_epi16(len, _mm_slli_si128(len, 2));
     sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 4));
     sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 8));
-    _mm_storeu_si128((__m128i *)(void *)upto, sum);
-    _mm_storeu_si128((__m128i *)(void *)before, _mm_sub_epi16(sum, len));
+    at[0] = 0;
+    _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
     _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi16(lo16, hi16));
     _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi16(lo16, hi16));
-    for (k = 0; k < 8; k++) memcpy(out + before[k], &words[k], 4);
-    *made = upto[took - 1];
+    for (k = 0; k < 8; k++) memcpy(out + at[k], &words[k], 4);
+    *made = at[took];
     return took;
 }
 #undef WINPOLL__B8
