@@ -4239,6 +4239,34 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
         *made = 16 + (p < 16) + (q < 16);
         return 16;
     }
+    if (rest != 3) {
+        /* all sixteen under 0x800 and more than two of them not ASCII:
+           Cyrillic, Greek, Arabic or Hebrew text, each unit one or two
+           bytes, taken sixteen units at a time */
+        __m128i ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero), sum8, len8;
+        unsigned short units[16];
+        lo16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v, 6)),
+                            _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(v, low6)), 8));
+        hi16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v8, 6)),
+                            _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(v8, low6)), 8));
+        _mm_storeu_si128((__m128i *)(void *)units, wp__pick(ascii, v, lo16));
+        _mm_storeu_si128((__m128i *)(void *)(units + 8), wp__pick(ascii8, v8, hi16));
+        len = _mm_add_epi16(WINPOLL__B16(2), ascii);
+        len8 = _mm_add_epi16(WINPOLL__B16(2), ascii8);
+        sum = _mm_add_epi16(len, _mm_slli_si128(len, 2));
+        sum8 = _mm_add_epi16(len8, _mm_slli_si128(len8, 2));
+        sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 4));
+        sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 4));
+        sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 8));
+        sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 8));
+        sum8 = _mm_add_epi16(sum8, _mm_shuffle_epi32(_mm_shufflehi_epi16(sum, 0xFF), 0xFF));
+        at[0] = 0;
+        _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
+        _mm_storeu_si128((__m128i *)(void *)(at + 9), sum8);
+        for (k = 0; k < 16; k++) memcpy(out + at[k], &units[k], 2);
+        *made = at[16];
+        return 16;
+    }
     high = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xD800));
     low = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xDC00));
     /* each low surrogate right after a high one, each high one (but the
@@ -4312,6 +4340,18 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
     for (k = 0; k < 8; k++) memcpy(out + at[k], &words[k], 4);
     *made = at[took];
     return took;
+}
+
+/* Whether the 32 units at in, of the n there are, are ASCII: 1 if they
+   are, 0 if not, -1 if there are fewer than 32 or room for fewer than 32
+   bytes. */
+static int wp__utf16_ascii32(const WCHAR *in, size_t n, size_t room) {
+    const __m128i *src = (const __m128i *)(const void *)in;
+    __m128i x;
+    if (n < 32 || room < 32) return -1;
+    x = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(src), _mm_loadu_si128(src + 1)),
+                     _mm_or_si128(_mm_loadu_si128(src + 2), _mm_loadu_si128(src + 3)));
+    return _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(x, WINPOLL__B16(0xFF80)), _mm_setzero_si128())) == 0xFFFF;
 }
 #undef WINPOLL__B8
 #undef WINPOLL__B16
@@ -4552,14 +4592,35 @@ static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int
                a block's scratch (a unit makes at least one byte, and one
                may be carried) */
             size_t took = 1, made;
-            while (i + 40 <= n && o + 40 <= cap && (took = wp__utf16_block(in + i, out + o, &made)) != 0) {
-                i += took;
-                o += made;
+            int ascii = wp__utf16_ascii32(in + i, n - i, cap - o);
+            if (ascii == 1) {
+                /* text that starts with 32 units of ASCII is packed 32 at a
+                   time while it lasts. The choice is made once, here, not
+                   per block: a test per block costs the other text (CJK
+                   10%), and one that text with a non-ASCII unit every few
+                   dozen fails or passes at random costs it more. The unit
+                   that ends the run and 31 after it go one by one, and then
+                   the choice is made again. */
+                do {
+                    const __m128i *src = (const __m128i *)(const void *)(in + i);
+                    _mm_storeu_si128((__m128i *)(void *)(out + o),
+                                     _mm_packus_epi16(_mm_loadu_si128(src), _mm_loadu_si128(src + 1)));
+                    _mm_storeu_si128((__m128i *)(void *)(out + o + 16),
+                                     _mm_packus_epi16(_mm_loadu_si128(src + 2), _mm_loadu_si128(src + 3)));
+                    i += 32;
+                    o += 32;
+                } while ((ascii = wp__utf16_ascii32(in + i, n - i, cap - o)) == 1);
+                if (ascii == 0) stop = i + 32;
+            } else {
+                while (i + 40 <= n && o + 40 <= cap && (took = wp__utf16_block(in + i, out + o, &made)) != 0) {
+                    i += took;
+                    o += made;
+                }
+                if (took == 0) stop = i + 8; /* a block with an unpaired surrogate: one by one */
             }
-            if (took == 0) stop = i + 8; /* a block with an unpaired surrogate: one by one */
         }
 #endif
-        do {
+        while (i < stop) { /* the SSE2 loops may have taken all */
             u = in[i];
             if (u < 0x80) {
                 if (out != NULL) out[o] = (char)u;
@@ -4590,7 +4651,7 @@ static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int
                 WINPOLL__PUT8(0xFFFD);
                 i++;
             }
-        } while (i < stop);
+        }
     }
     if (commit) st->high = high;
     return o;
