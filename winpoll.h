@@ -4189,6 +4189,22 @@ static void wp__utf16_pairs(__m128i h, __m128i next, __m128i *b01, __m128i *b23)
                         _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(next, low6)), 8));
 }
 
+/* The running sums of sixteen lengths, the first eight in a and the last
+   in b, into at[1..16], and 0 into at[0]: at[k] is the sum of the lengths
+   before k. */
+static void wp__utf16_sums(__m128i a, __m128i b, unsigned short *at) {
+    a = _mm_add_epi16(a, _mm_slli_si128(a, 2));
+    b = _mm_add_epi16(b, _mm_slli_si128(b, 2));
+    a = _mm_add_epi16(a, _mm_slli_si128(a, 4));
+    b = _mm_add_epi16(b, _mm_slli_si128(b, 4));
+    a = _mm_add_epi16(a, _mm_slli_si128(a, 8));
+    b = _mm_add_epi16(b, _mm_slli_si128(b, 8));
+    b = _mm_add_epi16(b, _mm_shuffle_epi32(_mm_shufflehi_epi16(a, 0xFF), 0xFF)); /* a's last, in every lane */
+    at[0] = 0;
+    _mm_storeu_si128((__m128i *)(void *)(at + 1), a);
+    _mm_storeu_si128((__m128i *)(void *)(at + 9), b);
+}
+
 /* UTF-16 units at in to UTF-8 at out: 16 of them when they are ASCII with
    at most two characters under 0x800, or ASCII and surrogate pairs only
    (emoji text; 15 when the sixteenth is a high surrogate), and otherwise
@@ -4243,7 +4259,7 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
         /* all sixteen under 0x800 and more than two of them not ASCII:
            Cyrillic, Greek, Arabic or Hebrew text, each unit one or two
            bytes, taken sixteen units at a time */
-        __m128i ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero), sum8, len8;
+        __m128i ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero), len8;
         unsigned short units[16];
         lo16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v, 6)),
                             _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(v, low6)), 8));
@@ -4253,16 +4269,7 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
         _mm_storeu_si128((__m128i *)(void *)(units + 8), wp__pick(ascii8, v8, hi16));
         len = _mm_add_epi16(WINPOLL__B16(2), ascii);
         len8 = _mm_add_epi16(WINPOLL__B16(2), ascii8);
-        sum = _mm_add_epi16(len, _mm_slli_si128(len, 2));
-        sum8 = _mm_add_epi16(len8, _mm_slli_si128(len8, 2));
-        sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 4));
-        sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 4));
-        sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 8));
-        sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 8));
-        sum8 = _mm_add_epi16(sum8, _mm_shuffle_epi32(_mm_shufflehi_epi16(sum, 0xFF), 0xFF));
-        at[0] = 0;
-        _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
-        _mm_storeu_si128((__m128i *)(void *)(at + 9), sum8);
+        wp__utf16_sums(len, len8, at);
         for (k = 0; k < 16; k++) memcpy(out + at[k], &units[k], 2);
         *made = at[16];
         return 16;
@@ -4293,22 +4300,13 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
         if (_mm_movemask_epi8(_mm_packs_epi16(_mm_or_si128(ascii, _mm_or_si128(high, low)),
                                               _mm_or_si128(ascii8, _mm_or_si128(high8, low8)))) == 0xFFFF &&
             _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_or_si128(_mm_slli_si128(high8, 2), _mm_srli_si128(high, 14)), low8)) == 0xFFFF) {
-            __m128i len8, sum8, h8, t8;
+            __m128i len8, h8, t8;
             took = (_mm_movemask_epi8(high8) & 0x8000) != 0 ? 15 : 16;
             wp__utf16_pairs(v, _mm_or_si128(_mm_srli_si128(v, 2), _mm_slli_si128(v8, 14)), &h4, &t4);
             wp__utf16_pairs(v8, _mm_srli_si128(v8, 2), &h8, &t8);
             len = _mm_add_epi16(_mm_sub_epi16(low, _mm_add_epi16(high, _mm_add_epi16(high, high))), WINPOLL__B16(1));
             len8 = _mm_add_epi16(_mm_sub_epi16(low8, _mm_add_epi16(high8, _mm_add_epi16(high8, high8))), WINPOLL__B16(1));
-            sum = _mm_add_epi16(len, _mm_slli_si128(len, 2));
-            sum8 = _mm_add_epi16(len8, _mm_slli_si128(len8, 2));
-            sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 4));
-            sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 4));
-            sum = _mm_add_epi16(sum, _mm_slli_si128(sum, 8));
-            sum8 = _mm_add_epi16(sum8, _mm_slli_si128(sum8, 8));
-            sum8 = _mm_add_epi16(sum8, _mm_shuffle_epi32(_mm_shufflehi_epi16(sum, 0xFF), 0xFF));
-            at[0] = 0;
-            _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
-            _mm_storeu_si128((__m128i *)(void *)(at + 9), sum8);
+            wp__utf16_sums(len, len8, at);
             lo16 = wp__pick(high, h4, v);
             v8 = wp__pick(high8, h8, v8);
             _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi16(lo16, t4));
