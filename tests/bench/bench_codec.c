@@ -1,8 +1,8 @@
 /* bench_codec.c - MB/s of UTF-8 for winpoll.h's transcoder against
    MultiByteToWideChar / WideCharToMultiByte, on 16 MiB of ASCII-heavy
    (95% ASCII, the rest 2-byte), CJK-heavy (80% CJK, the rest ASCII) and
-   emoji-heavy (60% emoji) text, and on plain ASCII ("plain"), the four
-   converters taking turns. Medians of 7 runs, with min-max, the ratio of
+   emoji-heavy (60% emoji) text, on Cyrillic (80% 2-byte, the rest ASCII)
+   and on plain ASCII ("plain"), the four converters taking turns. Medians of 7 runs, with min-max, the ratio of
    the medians and that of the best runs.
    Run with `make bench`. */
 #define WINPOLL_IMPLEMENTATION
@@ -27,7 +27,7 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* UTF-8 text of SIZE bytes or a little less: mostly ASCII, CJK or emoji, or plain ASCII. */
+/* UTF-8 text of SIZE bytes or a little less: mostly ASCII, CJK, emoji or Cyrillic, or plain ASCII. */
 static size_t make_text(char *buf, int mix) {
     unsigned long seed = 12345;
     size_t n = 0;
@@ -38,6 +38,7 @@ static size_t make_text(char *buf, int mix) {
         if (mix == 0) c = r < 95 ? 0x20 + (seed >> 16) % 95 : 0xE0 + (seed >> 16) % 0x80;
         else if (mix == 1) c = r < 80 ? 0x4E00 + (seed >> 12) % 0x5000 : 0x20 + (seed >> 16) % 95;
         else if (mix == 2) c = r < 60 ? 0x1F300 + (seed >> 12) % 0x300 : 0x20 + (seed >> 16) % 95;
+        else if (mix == 3) c = r < 80 ? 0x410 + (seed >> 12) % 0x40 : 0x20 + (seed >> 16) % 95;
         else c = 0x20 + (seed >> 16) % 95;
         if (c < 0x80) buf[n++] = (char)c;
         else if (c < 0x800) buf[n++] = (char)(0xC0 | c >> 6), buf[n++] = (char)(0x80 | (c & 0x3F));
@@ -56,12 +57,12 @@ static size_t make_text(char *buf, int mix) {
 static void report(const char *what, const char *mix, size_t bytes, double *t, const double *vs) {
     qsort(t, RUNS, sizeof t[0], cmp_double);
     if (vs == NULL) vs = t;
-    printf("| %-23s | %-6s | %8.0f | %8.0f-%-8.0f | %7.2fx | %11.2fx |\n", what, mix, bytes / t[RUNS / 2] / 1e6,
+    printf("| %-23s | %-8s | %8.0f | %8.0f-%-8.0f | %7.2fx | %11.2fx |\n", what, mix, bytes / t[RUNS / 2] / 1e6,
            bytes / t[RUNS - 1] / 1e6, bytes / t[0] / 1e6, vs[RUNS / 2] / t[RUNS / 2], vs[0] / t[0]);
 }
 
 int main(void) {
-    static const char *const mixes[] = { "ASCII", "CJK", "emoji", "plain" };
+    static const char *const mixes[] = { "ASCII", "CJK", "emoji", "Cyrillic", "plain" };
     char *text = (char *)malloc(SIZE), *back = (char *)malloc(3 * SIZE + 4);
     WCHAR *w = (WCHAR *)malloc((SIZE + 4) * sizeof(WCHAR));
     int mix, run;
@@ -70,9 +71,9 @@ int main(void) {
        first converter to run pays for their page faults */
     memset(back, 0, 3 * SIZE + 4);
     memset(w, 0, (SIZE + 4) * sizeof(WCHAR));
-    printf("| conversion              | text   | MB/s med | MB/s min-max      | vs Win32 | best vs best |\n");
-    printf("|-------------------------|--------|----------|-------------------|----------|--------------|\n");
-    for (mix = 0; mix < 4; mix++) {
+    printf("| conversion              | text     | MB/s med | MB/s min-max      | vs Win32 | best vs best |\n");
+    printf("|-------------------------|----------|----------|-------------------|----------|--------------|\n");
+    for (mix = 0; mix < 5; mix++) {
         size_t n = make_text(text, mix), units = 0;
         double t[4][RUNS];
         for (run = 0; run < RUNS; run++) {
