@@ -4003,38 +4003,121 @@ static __m128i wp__pick(__m128i m, __m128i a, __m128i b) {
 
 /* Each position's high byte as if a 3-byte form started there. */
 #define WINPOLL__HI3(v0, v1) \
-    _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 4), WINPOLL__B8(0xF0)), _mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x0F)))
+    _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v0, 4), WINPOLL__B8(0xF0)), \
+                 _mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x0F)))
 
 /* Where a 3-byte form, by its high byte, is overlong (under 0x800) or a
    surrogate (D800..DFFF); lead3 marks the leads of E0 and up. */
 static __m128i wp__utf8_rules3(__m128i hi3, __m128i lead3) {
     __m128i r = _mm_and_si128(hi3, WINPOLL__B8(0xF8));
-    return _mm_and_si128(lead3, _mm_or_si128(_mm_cmpeq_epi8(r, _mm_setzero_si128()), _mm_cmpeq_epi8(r, WINPOLL__B8(0xD8))));
+    r = _mm_or_si128(_mm_cmpeq_epi8(r, _mm_setzero_si128()), _mm_cmpeq_epi8(r, WINPOLL__B8(0xD8)));
+    return _mm_and_si128(lead3, r);
+}
+
+/* The 4-byte forms whose leads lead4 marks, with the bytes after each
+   lead in v1 and v2: a form's high surrogate at its lead, D7C0 plus the
+   code point's top 11 bits (D8 plus the lead's 3, and a carry out of the
+   low byte), its high byte in *hs and its low byte over *lo3; its low
+   surrogate, DC00 plus the low 10, at its first continuation, the high
+   byte in *ls and the low byte lo3's already. Returns where a form is not
+   valid: it is if its lead is under F8 and its high surrogate's high byte
+   D8..DB (under it is overlong, over it above U+10FFFF). */
+static __m128i wp__utf8_four(__m128i v0, __m128i v1, __m128i v2, __m128i lead4, __m128i *lo3, __m128i *hs,
+                             __m128i *ls) {
+    const __m128i top2 = WINPOLL__B8(0xC0);
+    __m128i top = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 2), WINPOLL__B8(0xFC)),
+                               _mm_and_si128(_mm_srli_epi16(v2, 4), WINPOLL__B8(0x03)));
+    __m128i bad;
+    *hs = _mm_add_epi8(_mm_add_epi8(_mm_and_si128(v0, WINPOLL__B8(0x07)), WINPOLL__B8(0xD8)),
+                       _mm_cmpeq_epi8(_mm_and_si128(top, top2), _mm_setzero_si128()));
+    *ls = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x03)), WINPOLL__B8(0xDC));
+    *lo3 = wp__pick(lead4, _mm_add_epi8(top, top2), *lo3);
+    bad = _mm_cmpeq_epi8(_mm_and_si128(*hs, WINPOLL__B8(0xFC)), WINPOLL__B8(0xD8));
+    bad = _mm_or_si128(_mm_cmpgt_epi8(v0, WINPOLL__B8(0xF7)), _mm_xor_si128(bad, WINPOLL__B8(0xFF)));
+    return _mm_and_si128(lead4, bad);
+}
+
+/* The running counts of the units that sixteen positions make, 1 but
+   where skip is set: lane k holds the count up to and with k. */
+static __m128i wp__utf8_counts(__m128i skip) {
+    __m128i sum = _mm_andnot_si128(skip, WINPOLL__B8(1));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 1));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 2));
+    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 4));
+    return _mm_add_epi8(sum, _mm_slli_si128(sum, 8));
+}
+
+/* The units of sixteen positions as 8 pairs in words, each the unit of an
+   even position (or of the odd one after it, where the even one makes
+   none) and the unit of the odd one; lo and hi hold their low and high
+   bytes. */
+static void wp__utf8_pairs(__m128i lo, __m128i hi, __m128i skip, unsigned *words) {
+    __m128i fix = _mm_and_si128(skip, WINPOLL__B16(0x00FF));
+    lo = wp__pick(fix, _mm_srli_si128(lo, 1), lo);
+    hi = wp__pick(fix, _mm_srli_si128(hi, 1), hi);
+    _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi8(lo, hi));
+    _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi8(lo, hi));
 }
 
 /* The last step of wp__utf8_block: lo and hi hold each position's unit,
    its low and high bytes apart, but for the positions in skip, which make
    none. The units are stored two positions at a time, at the count of
-   units before the first, and the first taken from the second position
-   when it makes none: each pair's real units land where they belong, and
-   what it writes past them the next pair writes over. */
+   units before the first: each pair's real units land where they belong,
+   and what it writes past them the next pair writes over. */
 static size_t wp__utf8_put(__m128i lo, __m128i hi, __m128i skip, size_t took, WCHAR *out, size_t *made) {
-    __m128i cnt = _mm_andnot_si128(skip, WINPOLL__B8(1)), sum, fix = _mm_and_si128(skip, WINPOLL__B16(0x00FF));
     unsigned char at[17];
     unsigned words[8], k;
-    sum = _mm_add_epi8(cnt, _mm_slli_si128(cnt, 1));
-    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 2));
-    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 4));
-    sum = _mm_add_epi8(sum, _mm_slli_si128(sum, 8));
     at[0] = 0;
-    _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
-    lo = wp__pick(fix, _mm_srli_si128(lo, 1), lo);
-    hi = wp__pick(fix, _mm_srli_si128(hi, 1), hi);
-    _mm_storeu_si128((__m128i *)(void *)words, _mm_unpacklo_epi8(lo, hi));
-    _mm_storeu_si128((__m128i *)(void *)(words + 4), _mm_unpackhi_epi8(lo, hi));
+    _mm_storeu_si128((__m128i *)(void *)(at + 1), wp__utf8_counts(skip));
+    wp__utf8_pairs(lo, hi, skip, words);
     for (k = 0; k < 8; k++) memcpy(out + at[2 * k], &words[k], 4);
     *made = at[took];
     return took;
+}
+
+/* wp__utf8_put for 32 positions: the first 16 in lo, hi and skip, the
+   next 16 in lo8, hi8 and skip8. */
+static size_t wp__utf8_put32(__m128i lo, __m128i hi, __m128i skip, __m128i lo8, __m128i hi8, __m128i skip8,
+                             size_t took, WCHAR *out, size_t *made) {
+    __m128i sum = wp__utf8_counts(skip);
+    unsigned char at[33];
+    unsigned words[16], k;
+    at[0] = 0;
+    _mm_storeu_si128((__m128i *)(void *)(at + 1), sum);
+    sum = _mm_shuffle_epi32(_mm_shufflehi_epi16(_mm_unpackhi_epi8(sum, sum), 0xFF), 0xFF); /* the last, in every lane */
+    _mm_storeu_si128((__m128i *)(void *)(at + 17), _mm_add_epi8(wp__utf8_counts(skip8), sum));
+    wp__utf8_pairs(lo, hi, skip, words);
+    wp__utf8_pairs(lo8, hi8, skip8, words + 8);
+    for (k = 0; k < 16; k++) memcpy(out + at[2 * k], &words[k], 4);
+    *made = at[took];
+    return took;
+}
+
+/* Thirty-two bytes of emoji text for wp__utf8_block, which has made the
+   first sixteen's units (lo, hi), masks and rules; the next sixteen are
+   made here the same way. Returns the bytes taken, 29 to 32, or 0 if the
+   32 are not all ASCII and 4-byte forms or one to be taken is not valid
+   (the first sixteen then go alone). */
+static size_t wp__utf8_emoji32(const unsigned char *in, __m128i lo, __m128i hi, __m128i skip, __m128i rules,
+                               __m128i lead4, unsigned m, unsigned c, unsigned m4, WCHAR *out, size_t *made) {
+    const __m128i top2 = WINPOLL__B8(0xC0), low6 = WINPOLL__B8(0x3F);
+    __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)(in + 16));
+    __m128i ascii = _mm_cmpgt_epi8(v0, WINPOLL__B8(-1)), cont = _mm_cmplt_epi8(v0, top2);
+    __m128i l4 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xEF))), v1, v2, lo3, hs, ls, r, sl4;
+    unsigned mw = m | (unsigned)_mm_movemask_epi8(v0) << 16, cw = c | (unsigned)_mm_movemask_epi8(cont) << 16;
+    unsigned m4w = m4 | (unsigned)_mm_movemask_epi8(l4) << 16;
+    size_t took;
+    if ((m4w | cw) != mw || cw != (m4w << 1 | m4w << 2 | m4w << 3)) return 0;
+    took = 29 + wp__ctz32(m4w >> 29 | 8u);
+    v1 = _mm_loadu_si128((const __m128i *)(const void *)(in + 17));
+    v2 = _mm_loadu_si128((const __m128i *)(const void *)(in + 18));
+    lo3 = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 6), top2), _mm_and_si128(v2, low6));
+    r = wp__utf8_four(v0, v1, v2, l4, &lo3, &hs, &ls);
+    if ((((unsigned)_mm_movemask_epi8(rules) | (unsigned)_mm_movemask_epi8(r) << 16) & ((2u << (took - 1)) - 1)) != 0)
+        return 0; /* (2 << (took - 1)) - 1: the low took bits, when took is 32 too */
+    sl4 = _mm_or_si128(_mm_slli_si128(l4, 1), _mm_srli_si128(lead4, 15));
+    return wp__utf8_put32(lo, hi, skip, wp__pick(ascii, v0, lo3), wp__pick(l4, hs, _mm_andnot_si128(ascii, ls)),
+                          _mm_andnot_si128(sl4, cont), took, out, made);
 }
 
 /* Sixteen bytes of UTF-8 at in to UTF-16 at out; in must start a
@@ -4046,8 +4129,9 @@ static size_t wp__utf8_put(__m128i lo, __m128i hi, __m128i skip, size_t took, WC
    for later output to write over. A few masks sort the block: Latin text
    (ASCII and at most two 2-byte characters) takes the path at the top;
    ASCII with only 3-byte forms (CJK text) and ASCII with only 4-byte
-   forms (emoji) are checked by their own forms' rules alone; any other
-   block by every rule. In all but the first, every position is decoded
+   forms (emoji, taken 32 bytes at a time when the next 16 are so too) are
+   checked by their own forms' rules alone; any other block by every
+   rule. In all but the first, every position is decoded
    at once as if a character started there, and wp__utf8_put keeps the
    units of the positions that do make one. */
 static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) {
@@ -4116,21 +4200,8 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
         sl4 = rules = zero;
         skip = cont;
     } else {
-        /* a 4-byte form's high surrogate at its lead: D7C0 plus the code
-           point's top 11 bits (D8 plus the lead's 3, and a carry out of
-           the low byte); its low surrogate, DC00 plus the low 10, at its
-           first continuation, where the low byte is lo3's. The form is
-           valid if its lead is under F8 and the high surrogate's high
-           byte D8..DB: under it is overlong, over it above U+10FFFF. */
-        __m128i top = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(v1, 2), WINPOLL__B8(0xFC)),
-                                   _mm_and_si128(_mm_srli_epi16(v2, 4), WINPOLL__B8(0x03)));
-        __m128i hs = _mm_add_epi8(_mm_add_epi8(_mm_and_si128(v0, WINPOLL__B8(0x07)), WINPOLL__B8(0xD8)),
-                                  _mm_cmpeq_epi8(_mm_and_si128(top, top2), zero));
-        __m128i ls = _mm_or_si128(_mm_and_si128(_mm_srli_epi16(v1, 2), WINPOLL__B8(0x03)), WINPOLL__B8(0xDC));
-        rules = _mm_or_si128(_mm_cmpgt_epi8(v0, WINPOLL__B8(0xF7)),
-                             _mm_xor_si128(_mm_cmpeq_epi8(_mm_and_si128(hs, WINPOLL__B8(0xFC)), WINPOLL__B8(0xD8)), WINPOLL__B8(0xFF)));
-        rules = _mm_and_si128(lead4, rules);
-        lo3 = wp__pick(lead4, _mm_add_epi8(top, top2), lo3);
+        __m128i hs, ls;
+        rules = wp__utf8_four(v0, v1, v2, lead4, &lo3, &hs, &ls);
         sl4 = _mm_slli_si128(lead4, 1);
         skip = _mm_andnot_si128(sl4, cont);
         /* ASCII and 4-byte forms only, the block of emoji text: every
@@ -4139,10 +4210,12 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
            continuations after the first make no unit, so any high byte
            will do there. */
         if ((m4 | c) == m && c == ((m4 << 1 | m4 << 2 | m4 << 3) & 0xFFFFu)) {
+            lo = wp__pick(ascii, v0, lo3);
+            hi = wp__pick(lead4, hs, _mm_andnot_si128(ascii, ls));
+            if ((took = wp__utf8_emoji32(in, lo, hi, skip, rules, lead4, m, c, m4, out, made)) != 0) return took;
             took = wp__ctz32((m4 & 0xE000u) | 0x10000u);
             if (((unsigned)_mm_movemask_epi8(rules) & ((1u << took) - 1)) != 0) return 0;
-            return wp__utf8_put(wp__pick(ascii, v0, lo3), wp__pick(lead4, hs, _mm_andnot_si128(ascii, ls)), skip, took,
-                                out, made);
+            return wp__utf8_put(lo, hi, skip, took, out, made);
         }
         lead3 = _mm_andnot_si128(ascii, _mm_cmpgt_epi8(v0, WINPOLL__B8(0xDF))); /* E0 and up */
         m3 = (unsigned)_mm_movemask_epi8(lead3);
@@ -4299,13 +4372,16 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
            sixteen units at a time (15 when the last is a high surrogate) */
         if (_mm_movemask_epi8(_mm_packs_epi16(_mm_or_si128(ascii, _mm_or_si128(high, low)),
                                               _mm_or_si128(ascii8, _mm_or_si128(high8, low8)))) == 0xFFFF &&
-            _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_or_si128(_mm_slli_si128(high8, 2), _mm_srli_si128(high, 14)), low8)) == 0xFFFF) {
+            _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_or_si128(_mm_slli_si128(high8, 2), _mm_srli_si128(high, 14)),
+                                              low8)) == 0xFFFF) {
             __m128i len8, h8, t8;
             took = (_mm_movemask_epi8(high8) & 0x8000) != 0 ? 15 : 16;
             wp__utf16_pairs(v, _mm_or_si128(_mm_srli_si128(v, 2), _mm_slli_si128(v8, 14)), &h4, &t4);
             wp__utf16_pairs(v8, _mm_srli_si128(v8, 2), &h8, &t8);
-            len = _mm_add_epi16(_mm_sub_epi16(low, _mm_add_epi16(high, _mm_add_epi16(high, high))), WINPOLL__B16(1));
-            len8 = _mm_add_epi16(_mm_sub_epi16(low8, _mm_add_epi16(high8, _mm_add_epi16(high8, high8))), WINPOLL__B16(1));
+            len = _mm_sub_epi16(_mm_sub_epi16(WINPOLL__B16(1), high), _mm_add_epi16(high, high));
+            len8 = _mm_sub_epi16(_mm_sub_epi16(WINPOLL__B16(1), high8), _mm_add_epi16(high8, high8));
+            len = _mm_add_epi16(len, low); /* 1, 4 for a high surrogate, 0 for a low one */
+            len8 = _mm_add_epi16(len8, low8);
             wp__utf16_sums(len, len8, at);
             lo16 = wp__pick(high, h4, v);
             v8 = wp__pick(high8, h8, v8);
