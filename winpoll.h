@@ -893,10 +893,10 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd);
    that size or larger the call makes one pass, not a count and a pass.
    Nothing is read past in + n, and nothing of out is written past the
    size returned. On x86 and x64 the work goes 16 bytes or units at a time
-   (SSE2), 32 for plain ASCII into UTF-16: 2.2-2.9x MultiByteToWideChar
-   and WideCharToMultiByte as Wine 8 implements them on Latin, CJK and
-   emoji text, 3.9x on plain ASCII into UTF-16 and 1.7x out of it (make
-   bench; the figures move with the machine).
+   (SSE2), 32 for plain ASCII and, into UTF-16, for emoji text: 2.1-4.5x
+   MultiByteToWideChar and WideCharToMultiByte as Wine 8 implements them,
+   each way, on Latin, CJK, emoji and Cyrillic text and on plain ASCII
+   (make bench; the figures move with the machine).
    A state struct belongs to one stream: one thread at a time uses it. */
 typedef struct wp_utf8_stream {
     unsigned char carry[3];
@@ -4019,9 +4019,10 @@ static __m128i wp__utf8_rules3(__m128i hi3, __m128i lead3) {
    code point's top 11 bits (D8 plus the lead's 3, and a carry out of the
    low byte), its high byte in *hs and its low byte over *lo3; its low
    surrogate, DC00 plus the low 10, at its first continuation, the high
-   byte in *ls and the low byte lo3's already. Returns where a form is not
-   valid: it is if its lead is under F8 and its high surrogate's high byte
-   D8..DB (under it is overlong, over it above U+10FFFF). */
+   byte in *ls and the low byte lo3's already. Returns the leads whose
+   form is not valid: one is if its lead is under F8 and its high
+   surrogate's high byte D8..DB (under that it is overlong, over it above
+   U+10FFFF). */
 static __m128i wp__utf8_four(__m128i v0, __m128i v1, __m128i v2, __m128i lead4, __m128i *lo3, __m128i *hs,
                              __m128i *ls) {
     const __m128i top2 = WINPOLL__B8(0xC0);
@@ -4131,9 +4132,9 @@ static size_t wp__utf8_emoji32(const unsigned char *in, __m128i lo, __m128i hi, 
    ASCII with only 3-byte forms (CJK text) and ASCII with only 4-byte
    forms (emoji, taken 32 bytes at a time when the next 16 are so too) are
    checked by their own forms' rules alone; any other block by every
-   rule. In all but the first, every position is decoded
-   at once as if a character started there, and wp__utf8_put keeps the
-   units of the positions that do make one. */
+   rule. In all but the first, every position is decoded at once as if a
+   character started there, and wp__utf8_put keeps the units of the
+   positions that do make one. */
 static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) {
     const __m128i zero = _mm_setzero_si128(), low6 = WINPOLL__B8(0x3F), top2 = WINPOLL__B8(0xC0);
     __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)in), v1, v2;
@@ -4146,11 +4147,11 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
        (80..BF) or a lead of C2..DF (the bytes that add BE to under 9E, as
        signed bytes); every continuation follows a lead and every lead but
        the one at 15 is followed by one, and at most two leads before 15.
-       The work has none: the ASCII widened, a character,
-       the ASCII after it widened over the rest, and so again (positions 16
-       and 18 stand for missing characters). The bytes taken hang on one
-       load (is byte 15 a lead?), not on the masks, so the next block's
-       loads need not wait for this one's. */
+       The work has none: the ASCII widened, a character, the ASCII after
+       it widened over the rest, and so again (positions 16 and 18 stand
+       for missing characters). The bytes taken hang on one load (is byte
+       15 a lead?), not on the masks, so the next block's loads need not
+       wait for this one's. */
     c = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(top2, v0)); /* continuations */
     {
         unsigned l = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(WINPOLL__B8(0x9E), _mm_add_epi8(v0, WINPOLL__B8(0xBE))));
@@ -4223,9 +4224,10 @@ static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) 
     }
     /* any other block: the 2-byte forms too, and every continuation where,
        and only where, a lead asks for one; no C0 or C1. A character that
-       the end of the sixteen cuts is left for the next block; its lead is
-       checked with the bytes taken, for a character before it that runs
-       into it expects a continuation there. */
+       the end of the sixteen cuts is left for the next block. That its
+       lead is no continuation is checked with the bytes taken, for a
+       character before it that runs into it expects one there; its own
+       rules wait for the next block. */
     {
         __m128i at2 = _mm_cmpgt_epi8(v0, WINPOLL__B8(0xC1)); /* C2 and up, or ASCII */
         __m128i expect;
@@ -4328,7 +4330,7 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
         *made = 16 + (p < 16) + (q < 16);
         return 16;
     }
-    if (rest != 3) {
+    if (rest != 3) { /* 3 stands for "not all under 0x800": a real rest has no bit 0 */
         /* all sixteen under 0x800 and more than two of them not ASCII:
            Cyrillic, Greek, Arabic or Hebrew text, each unit one or two
            bytes, taken sixteen units at a time */
