@@ -4020,8 +4020,8 @@ static __m128i wp__utf8_rules3(__m128i hi3, __m128i lead3) {
    low byte), its high byte in *hs and its low byte over *lo3; its low
    surrogate, DC00 plus the low 10, at its first continuation, the high
    byte in *ls and the low byte lo3's already. Returns the leads whose
-   form is not valid: one is if its lead is under F8 and its high
-   surrogate's high byte D8..DB (under that it is overlong, over it above
+   form is not valid (a form is valid if its lead is under F8 and its high
+   surrogate's high byte D8..DB: under that it is overlong, over it above
    U+10FFFF). */
 static __m128i wp__utf8_four(__m128i v0, __m128i v1, __m128i v2, __m128i lead4, __m128i *lo3, __m128i *hs,
                              __m128i *ls) {
@@ -4121,19 +4121,19 @@ static size_t wp__utf8_emoji32(const unsigned char *in, __m128i lo, __m128i hi, 
                           _mm_andnot_si128(sl4, cont), took, out, made);
 }
 
-/* Sixteen bytes of UTF-8 at in to UTF-16 at out; in must start a
-   character, 36 bytes may be read and 34 units written. Returns the bytes
-   taken (whole characters only: one that the end of the sixteen cuts is
-   left for the next block) and puts the units made in *made; returns 0,
-   writing nothing, if the bytes to be taken are not all valid (the caller
-   takes them one by one). The units past *made, at most 21, are scratch
-   for later output to write over. A few masks sort the block: Latin text
-   (ASCII and at most two 2-byte characters) takes the path at the top;
-   ASCII with only 3-byte forms (CJK text) and ASCII with only 4-byte
-   forms (emoji, taken 32 bytes at a time when the next 16 are so too) are
-   checked by their own forms' rules alone; any other block by every
-   rule. In all but the first, every position is decoded at once as if a
-   character started there, and wp__utf8_put keeps the units of the
+/* Sixteen bytes of UTF-8 at in (32 of emoji text, below) to UTF-16 at out;
+   in must start a character, 36 bytes may be read and 34 units written.
+   Returns the bytes taken (whole characters only: one that the end of the
+   sixteen cuts is left for the next block) and puts the units made in
+   *made; returns 0, writing nothing, if the bytes to be taken are not all
+   valid (the caller takes them one by one). The units past *made, at most
+   21, are scratch for later output to write over. A few masks sort the
+   block: Latin text (ASCII and at most two 2-byte characters) takes the
+   path at the top; ASCII with only 3-byte forms (CJK text) and ASCII with
+   only 4-byte forms (emoji, taken 32 bytes at a time when the next 16 are
+   so too) are checked by their own forms' rules alone; any other block by
+   every rule. In all but the first, every position is decoded at once as
+   if a character started there, and wp__utf8_put keeps the units of the
    positions that do make one. */
 static size_t wp__utf8_block(const unsigned char *in, WCHAR *out, size_t *made) {
     const __m128i zero = _mm_setzero_si128(), low6 = WINPOLL__B8(0x3F), top2 = WINPOLL__B8(0xC0);
@@ -4280,11 +4280,12 @@ static void wp__utf16_sums(__m128i a, __m128i b, unsigned short *at) {
     _mm_storeu_si128((__m128i *)(void *)(at + 9), b);
 }
 
-/* UTF-16 units at in to UTF-8 at out: 16 of them when they are ASCII with
-   at most two characters under 0x800, or ASCII and surrogate pairs only
-   (emoji text; 15 when the sixteenth is a high surrogate), and otherwise
-   8 (7 when the eighth is a high surrogate whose low one is not in view),
-   in the way of wp__utf8_block: each unit encoded at once (a high
+/* UTF-16 units at in to UTF-8 at out: 16 of them when all are under
+   0x800 (ASCII with at most two others, Latin text, packed around them;
+   or 1- and 2-byte forms in any mix) or when they are ASCII and surrogate
+   pairs only (emoji text; 15 when the sixteenth is a high surrogate), and
+   otherwise 8 (7 when the eighth is a high surrogate whose low one is not
+   in view), in the way of wp__utf8_block: each unit encoded at once (a high
    surrogate as its pair's 4 bytes, a low one as none), then stored at the
    sum of the lengths before it. 35 units may be read and 37 bytes
    written. Returns the units taken and puts the bytes made in *made; 0,
