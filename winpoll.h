@@ -4293,7 +4293,7 @@ static void wp__utf16_sums(__m128i a, __m128i b, unsigned short *at) {
    bytes past *made, at most 21, are scratch. */
 static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
     const __m128i zero = _mm_setzero_si128(), low6 = WINPOLL__B16(0x3F), top = WINPOLL__B16(0x80);
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in), ascii, small, high, low, next;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in), ascii, ascii8, small, high, low, next;
     __m128i last, mid, lo16, hi16, len, sum;
     unsigned short at[17];
     unsigned words[16], k;
@@ -4307,48 +4307,46 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
     small = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xF800)), zero);
     m = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(small, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xF800)), zero)));
     if (m == 0xFFFFu) { /* all under 0x800: what other text fails on first */
-        m = ~(unsigned)_mm_movemask_epi8(
-                _mm_packs_epi16(ascii, _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero))) & 0xFFFFu;
+        ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero);
+        m = ~(unsigned)_mm_movemask_epi8(_mm_packs_epi16(ascii, ascii8)) & 0xFFFFu;
         rest = m & (m - 1);
-    } else {
-        rest = 3;
-    }
-    if ((rest & (rest - 1)) == 0) {
-        p = wp__ctz32(m | 0x20000u);
-        q = wp__ctz32(rest | 0x40000u);
-        unsigned u = in[p], t = in[q];
-        _mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(v, v8));
-        out[p] = (char)(0xC0 | (u >> 6)); /* scratch when p is 17 */
-        out[p + 1] = (char)(0x80 | (u & 0x3F));
-        next = _mm_packus_epi16(_mm_loadu_si128((const __m128i *)(const void *)(in + p + 1)),
-                                _mm_loadu_si128((const __m128i *)(const void *)(in + p + 9)));
-        _mm_storeu_si128((__m128i *)(void *)(out + p + 2), next);
-        out[q + 1] = (char)(0xC0 | (t >> 6)); /* scratch when q is 18 */
-        out[q + 2] = (char)(0x80 | (t & 0x3F));
-        next = _mm_packus_epi16(_mm_loadu_si128((const __m128i *)(const void *)(in + q + 1)),
-                                _mm_loadu_si128((const __m128i *)(const void *)(in + q + 9)));
-        _mm_storeu_si128((__m128i *)(void *)(out + q + 3), next);
-        *made = 16 + (p < 16) + (q < 16);
-        return 16;
-    }
-    if (rest != 3) { /* 3 stands for "not all under 0x800": a real rest has no bit 0 */
-        /* all sixteen under 0x800 and more than two of them not ASCII:
-           Cyrillic, Greek, Arabic or Hebrew text, each unit one or two
-           bytes, taken sixteen units at a time */
-        __m128i ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero), len8;
-        unsigned short units[16];
-        lo16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v, 6)),
-                            _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(v, low6)), 8));
-        hi16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v8, 6)),
-                            _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(v8, low6)), 8));
-        _mm_storeu_si128((__m128i *)(void *)units, wp__pick(ascii, v, lo16));
-        _mm_storeu_si128((__m128i *)(void *)(units + 8), wp__pick(ascii8, v8, hi16));
-        len = _mm_add_epi16(WINPOLL__B16(2), ascii);
-        len8 = _mm_add_epi16(WINPOLL__B16(2), ascii8);
-        wp__utf16_sums(len, len8, at);
-        for (k = 0; k < 16; k++) memcpy(out + at[k], &units[k], 2);
-        *made = at[16];
-        return 16;
+        if ((rest & (rest - 1)) == 0) {
+            p = wp__ctz32(m | 0x20000u);
+            q = wp__ctz32(rest | 0x40000u);
+            unsigned u = in[p], t = in[q];
+            _mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(v, v8));
+            out[p] = (char)(0xC0 | (u >> 6)); /* scratch when p is 17 */
+            out[p + 1] = (char)(0x80 | (u & 0x3F));
+            next = _mm_packus_epi16(_mm_loadu_si128((const __m128i *)(const void *)(in + p + 1)),
+                                    _mm_loadu_si128((const __m128i *)(const void *)(in + p + 9)));
+            _mm_storeu_si128((__m128i *)(void *)(out + p + 2), next);
+            out[q + 1] = (char)(0xC0 | (t >> 6)); /* scratch when q is 18 */
+            out[q + 2] = (char)(0x80 | (t & 0x3F));
+            next = _mm_packus_epi16(_mm_loadu_si128((const __m128i *)(const void *)(in + q + 1)),
+                                    _mm_loadu_si128((const __m128i *)(const void *)(in + q + 9)));
+            _mm_storeu_si128((__m128i *)(void *)(out + q + 3), next);
+            *made = 16 + (p < 16) + (q < 16);
+            return 16;
+        }
+        {
+            /* all sixteen under 0x800 and more than two of them not ASCII:
+               Cyrillic, Greek, Arabic or Hebrew text, each unit one or two
+               bytes, taken sixteen units at a time */
+            __m128i len8;
+            unsigned short units[16];
+            lo16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v, 6)),
+                                _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(v, low6)), 8));
+            hi16 = _mm_or_si128(_mm_or_si128(WINPOLL__B16(0xC0), _mm_srli_epi16(v8, 6)),
+                                _mm_slli_epi16(_mm_or_si128(top, _mm_and_si128(v8, low6)), 8));
+            _mm_storeu_si128((__m128i *)(void *)units, wp__pick(ascii, v, lo16));
+            _mm_storeu_si128((__m128i *)(void *)(units + 8), wp__pick(ascii8, v8, hi16));
+            len = _mm_add_epi16(WINPOLL__B16(2), ascii);
+            len8 = _mm_add_epi16(WINPOLL__B16(2), ascii8);
+            wp__utf16_sums(len, len8, at);
+            for (k = 0; k < 16; k++) memcpy(out + at[k], &units[k], 2);
+            *made = at[16];
+            return 16;
+        }
     }
     high = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xD800));
     low = _mm_cmpeq_epi16(_mm_and_si128(v, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xDC00));
@@ -4368,9 +4366,9 @@ static size_t wp__utf16_block(const WCHAR *in, char *out, size_t *made) {
         len = _mm_add_epi16(WINPOLL__B16(3), _mm_add_epi16(ascii, ascii));
         took = 8;
     } else {
-        __m128i h4, t4, ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero);
-        __m128i high8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xD800));
+        __m128i h4, t4, high8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xD800));
         __m128i low8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFC00)), WINPOLL__B16(0xDC00));
+        ascii8 = _mm_cmpeq_epi16(_mm_and_si128(v8, WINPOLL__B16(0xFF80)), zero);
         /* ASCII and surrogate pairs only, all sixteen: emoji text, taken
            sixteen units at a time (15 when the last is a high surrogate) */
         if (_mm_movemask_epi8(_mm_packs_epi16(_mm_or_si128(ascii, _mm_or_si128(high, low)),
