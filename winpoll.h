@@ -340,7 +340,9 @@ WINPOLL_API FILETIME wp_ns_to_filetime(long long ns);
    APPEND opens with FILE_APPEND_DATA so that every write appends, even from
    other handles' points of view; perm matters only when a file is created:
    without its owner-write bit (0200) the file gets the read-only attribute.
-   Paths longer than MAX_PATH work when absolute (\\?\ is added).
+   Paths longer than MAX_PATH work when absolute (made full as Windows makes
+   a short path, trailing dots and spaces and device names included, then
+   \\?\ is added; -ERROR_FILENAME_EXCED_RANGE past 32767 units with it).
    On success stores the handle in *out and returns 0. Errors that matter:
    -ERROR_FILE_NOT_FOUND / -ERROR_PATH_NOT_FOUND (wp_is_not_exist),
    -ERROR_FILE_EXISTS for CREAT|EXCL (wp_is_exist), -ERROR_ACCESS_DENIED
@@ -1579,6 +1581,12 @@ WINPOLL_API int wp_is_temporary(long long err) { return wp__error_in(err, WINPOL
 WINPOLL_API int wp_is_closed(long long err) { return wp__error_in(err, WINPOLL__C_CLOSED); }
 WINPOLL_API int wp_is_eof(long long err) { return wp__error_in(err, WINPOLL__C_EOF); }
 
+/* The calling thread's last Win32 error as a result (never 0). */
+static int wp__last_error(void) {
+    DWORD e = GetLastError();
+    return e == 0 ? -ERROR_GEN_FAILURE : -(int)e;
+}
+
 /* >>init -------------------------------------------------------------------- */
 
 static INIT_ONCE wp__init_once = INIT_ONCE_STATIC_INIT;
@@ -1817,10 +1825,14 @@ static int wp__utf16_dup(const char *s, size_t len, WCHAR **out) {
 
 /* A UTF-8 path as the NUL-terminated UTF-16 the W functions take, on the
    stack when short. Absolute paths of 248 units or more (the limit below
-   which CreateDirectoryW works without a prefix) are cleaned and given the
-   \\?\ prefix, so that every function takes paths up to 32767 units. */
+   which CreateDirectoryW works without a prefix) are made full by
+   GetFullPathNameW, as Windows makes a short one (separators, "." and "..",
+   trailing dots and spaces, device names such as NUL), and then given the
+   \\?\ or \\?\UNC\ prefix, so that a name means the same file at every
+   length and every function takes paths up to 32767 units. */
 #define WINPOLL__PATH_SMALL 300
 #define WINPOLL__PATH_ROOM 8 /* units before the path: room for \\?\UNC */
+#define WINPOLL__PATH_MAX 32767 /* units Windows takes, the prefix included */
 
 typedef struct wp__wpath {
     WCHAR *p;    /* the path to pass */
@@ -1831,82 +1843,81 @@ typedef struct wp__wpath {
 
 static int wp__is_sep(WCHAR c) { return c == L'\\' || c == L'/'; }
 
-/* Cleans the absolute path at buf + WINPOLL__PATH_ROOM (n units) into buf
-   with the \\?\ or \\?\UNC\ prefix: separators become \, "." components go,
-   ".." removes the component before it but never the root. The output is
-   always behind the input, so it runs in place. Returns the new length, or 0
-   when the path is not one to rewrite. */
-static size_t wp__fix_long_path(WCHAR *buf, size_t n) {
-    const WCHAR *in = buf + WINPOLL__PATH_ROOM;
-    size_t r, o = 0, root, comps = 0;
-    int unc;
-    if (n < 248) return 0;
-    if (n >= 3 && ((in[0] >= L'a' && in[0] <= L'z') || (in[0] >= L'A' && in[0] <= L'Z')) && in[1] == L':' &&
-        wp__is_sep(in[2])) {
-        unc = 0;
-        buf[o++] = L'\\', buf[o++] = L'\\', buf[o++] = L'?', buf[o++] = L'\\';
-        buf[o++] = in[0], buf[o++] = L':';
-        r = 2;
-    } else if (wp__is_sep(in[0]) && wp__is_sep(in[1]) && in[2] != L'?' && in[2] != L'.' && !wp__is_sep(in[2])) {
-        unc = 1;
-        buf[o++] = L'\\', buf[o++] = L'\\', buf[o++] = L'?', buf[o++] = L'\\';
-        buf[o++] = L'U', buf[o++] = L'N', buf[o++] = L'C';
-        r = 1;
-    } else {
-        return 0; /* relative, rooted without a drive, or \\?\ and \\.\ already */
-    }
-    root = o;
-    while (r < n) {
-        size_t e, k;
-        while (r < n && wp__is_sep(in[r])) r++;
-        if (r == n) break;
-        for (e = r; e < n && !wp__is_sep(in[e]); e++) {}
-        if (e - r == 1 && in[r] == L'.') {
-            /* skip */
-        } else if (e - r == 2 && in[r] == L'.' && in[r + 1] == L'.') {
-            if (unc && comps < 2) return 0; /* ".." in \\server\share */
-            while (o > root && buf[o - 1] != L'\\') o--;
-            if (o > root) o--;
-        } else {
-            buf[o++] = L'\\';
-            for (k = r; k < e; k++) buf[o++] = in[k];
-            if (unc && ++comps == 2) root = o;
-        }
-        r = e;
-    }
-    if (unc && comps < 2) return 0;
-    if (o == root && !unc) buf[o++] = L'\\';
-    buf[o] = 0;
-    return o;
-}
-
 static void wp__wpath_free(wp__wpath *wp) {
     if (wp->base != NULL && wp->base != wp->small) WINPOLL__FREE(wp->base, NULL);
     wp->base = NULL;
     wp->p = NULL;
 }
 
+/* The long absolute path in (n units: X:\ or \\server) made full into
+   new memory, prefixed. 0 or the error; wp is unchanged on error. */
+static int wp__wpath_full(wp__wpath *wp, const WCHAR *in, size_t n, size_t extra) {
+    DWORD need = GetFullPathNameW(in, 0, NULL, NULL), got;
+    WCHAR *buf, *full;
+    size_t len;
+    /* a failure of a path too long for the prefix says so, whatever else
+       GetFullPathNameW said */
+    int too_long = n + 4 + extra > WINPOLL__PATH_MAX;
+    if (need == 0) return too_long ? -ERROR_FILENAME_EXCED_RANGE : wp__last_error();
+    buf = (WCHAR *)WINPOLL__MALLOC(((size_t)need + WINPOLL__PATH_ROOM + extra + 1) * sizeof(WCHAR), NULL);
+    if (buf == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+    full = buf + WINPOLL__PATH_ROOM;
+    got = GetFullPathNameW(in, need, full, NULL);
+    if (got == 0 || got >= need) {
+        int r = too_long ? -ERROR_FILENAME_EXCED_RANGE : got == 0 ? wp__last_error() : -ERROR_INVALID_NAME;
+        WINPOLL__FREE(buf, NULL);
+        return r;
+    }
+    len = got;
+    if (wp__is_sep(full[0]) && wp__is_sep(full[1]) && (full[2] == L'.' || full[2] == L'?') && wp__is_sep(full[3])) {
+        /* a device (\\.\NUL) or a prefixed path: as it is */
+    } else if (wp__is_sep(full[0]) && wp__is_sep(full[1])) {
+        full -= 6; /* \\server\share -> \\?\UNC\server\share */
+        memcpy(full, L"\\\\?\\UNC", 7 * sizeof(WCHAR));
+        full[7] = L'\\';
+        len += 6;
+    } else {
+        full -= 4;
+        memcpy(full, L"\\\\?\\", 4 * sizeof(WCHAR));
+        len += 4;
+    }
+    if (len + extra > WINPOLL__PATH_MAX) {
+        WINPOLL__FREE(buf, NULL);
+        return -ERROR_FILENAME_EXCED_RANGE;
+    }
+    wp__wpath_free(wp);
+    wp->base = buf;
+    wp->p = full;
+    wp->len = len;
+    return 0;
+}
+
 /* extra: units the caller will append after the path (and before its NUL). */
 static int wp__wpath_init(wp__wpath *wp, const char *path, size_t extra) {
     long long n;
-    size_t cap, fixed;
+    size_t cap;
+    const WCHAR *in;
+    int r;
     wp->p = wp->base = NULL;
     wp->len = 0;
     if (path == NULL) return -ERROR_INVALID_PARAMETER;
     n = wp_utf8_to_utf16(path, WINPOLL_NUL_TERMINATED, NULL, 0);
     if (n < 0) return (int)n;
-    if (n > 32767) return -ERROR_FILENAME_EXCED_RANGE;
+    if ((size_t)n + extra > WINPOLL__PATH_MAX) return -ERROR_FILENAME_EXCED_RANGE;
     cap = (size_t)n + WINPOLL__PATH_ROOM + extra + 1;
     wp->base = cap <= WINPOLL__PATH_SMALL ? wp->small : (WCHAR *)WINPOLL__MALLOC(cap * sizeof(WCHAR), NULL);
     if (wp->base == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
     wp_utf8_to_utf16(path, WINPOLL_NUL_TERMINATED, wp->base + WINPOLL__PATH_ROOM, cap - WINPOLL__PATH_ROOM);
-    fixed = wp__fix_long_path(wp->base, (size_t)n);
-    if (fixed != 0) {
-        wp->p = wp->base;
-        wp->len = fixed;
-    } else {
-        wp->p = wp->base + WINPOLL__PATH_ROOM;
-        wp->len = (size_t)n;
+    wp->p = wp->base + WINPOLL__PATH_ROOM;
+    wp->len = (size_t)n;
+    in = wp->p;
+    if (n >= 248 &&
+        ((((in[0] >= L'a' && in[0] <= L'z') || (in[0] >= L'A' && in[0] <= L'Z')) && in[1] == L':' &&
+          wp__is_sep(in[2])) ||
+         (wp__is_sep(in[0]) && wp__is_sep(in[1]) && in[2] != L'?' && in[2] != L'.' && !wp__is_sep(in[2])))) {
+        r = wp__wpath_full(wp, in, (size_t)n, extra);
+        if (r < 0) wp__wpath_free(wp);
+        return r;
     }
     return 0;
 }
@@ -1968,11 +1979,6 @@ WINPOLL_API long long wp_monotonic_ns(void) {
 /* The length one Win32 read or write call takes of n: at most 1 GiB. */
 static DWORD wp__rw_len(size_t n) { return n > WINPOLL__MAX_RW ? WINPOLL__MAX_RW : (DWORD)n; }
 #define WINPOLL__SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
-
-static int wp__last_error(void) {
-    DWORD e = GetLastError();
-    return e == 0 ? -ERROR_GEN_FAILURE : -(int)e;
-}
 
 static int wp__set_eof(HANDLE h, long long size) {
     FILE_END_OF_FILE_INFO eof;

@@ -134,8 +134,7 @@ static void long_path_rewriting(void) {
         want8[o] = (k % 10 == 9) ? '\\' : 'x';
         want8[o + 1] = 0;
     }
-    if (want8[strlen(want8) - 1] == '\\') want8[strlen(want8) - 1] = 0;
-    WPT_STREQ(got8, want8);
+    WPT_STREQ(got8, want8); /* the trailing separator stays, as GetFullPathNameW keeps it */
 
     /* UNC: \\server\share stays the root, ".." cannot climb above it */
     strcpy(in, "\\\\server\\share\\..\\..\\");
@@ -157,6 +156,109 @@ static void long_path_rewriting(void) {
     WPT_EQ(p.len, 9);
     WPT_EQ(p.p[2], '/');
     wp__wpath_free(&p);
+}
+
+/* ---- long names mean what their short forms mean ---- */
+
+static long units(const char *s) { return (long)wp_utf8_to_utf16(s, WINPOLL_NUL_TERMINATED, NULL, 0); }
+
+/* 1 when dir holds exactly one entry, named want. */
+static int only_entry(const char *dir, const char *want) {
+    wp_dir d;
+    wp_dirent e;
+    int n = 0, seen = 0;
+    if (wp_opendir(&d, dir) != 0) return 0;
+    while (wp_readdir(&d, &e) == 1) {
+        n++;
+        if (strcmp(e.name, want) == 0) seen = 1;
+    }
+    wp_closedir(&d);
+    return n == 1 && seen;
+}
+
+static int dir_is_empty(const char *dir) {
+    wp_dir d;
+    wp_dirent e;
+    int n = 0;
+    if (wp_opendir(&d, dir) != 0) return 0;
+    while (wp_readdir(&d, &e) == 1) n++;
+    wp_closedir(&d);
+    return n == 0;
+}
+
+static void names_cleaned_alike_at_247_and_249_units(void) {
+    static const char *const tails[] = {".", " ", ". .", ""};
+    char dir[MAX_PATH * 3], sub[1024], path[1024], clean[1024];
+    int t, k;
+    WPT_CHECK(suite_tempdir(dir, sizeof dir, "names"));
+    /* a folder of about 200 units, so the names below reach 247 and 249 */
+    strcpy(sub, dir);
+    strcat(sub, "\\");
+    while (units(sub) < 200) strcat(sub, "d");
+    WPT_OK(wp_mkdir(sub, 0777));
+    strcat(sub, "\\");
+    for (k = 247; k <= 249; k += 2) {
+        for (t = 0; t < 4; t++) {
+            wp_file_info fi;
+            HANDLE h;
+            size_t pad;
+            if (t == 3) {
+                /* a device name: the NUL device, not a file */
+                strcpy(clean, sub);
+                while (units(clean) + 4 < k) strcat(clean, "n");
+                WPT_OK(wp_mkdir(clean, 0777));
+                strcpy(path, clean);
+                strcat(path, "\\NUL");
+                WPT_EQ(units(path), k);
+                WPT_OK(wp_open(path, WINPOLL_O_WRONLY, 0666, &h));
+                WPT_OK(wp_fstat(h, &fi));
+                WPT_EQ(fi.type, WINPOLL_TYPE_CHAR);
+                WPT_OK(wp_close(h));
+                WPT_CHECK(dir_is_empty(clean)); /* no file named NUL */
+                WPT_OK(wp_rmdir(clean));
+                continue;
+            }
+            strcpy(path, sub);
+            pad = strlen(tails[t]);
+            while (units(path) + (long)pad < k) strcat(path, "f");
+            strcpy(clean, path);
+            strcat(path, tails[t]);
+            WPT_EQ(units(path), k);
+            WPT_OK(wp_open(path, WINPOLL_O_WRONLY | WINPOLL_O_CREAT, 0666, &h));
+            WPT_OK(wp_close(h));
+            /* the listing shows the cleaned name only, and it is the file */
+            WPT_CHECK(only_entry(sub, clean + strlen(sub)));
+            WPT_OK(wp_stat(clean, &fi));
+            WPT_EQ(fi.type, WINPOLL_TYPE_REGULAR);
+            WPT_OK(wp_stat(path, &fi)); /* both names, one file */
+            WPT_OK(wp_unlink(path));
+            WPT_CHECK(dir_is_empty(sub));
+        }
+    }
+    suite_rmtree(dir);
+}
+
+/* The limit counts the prefix that reaches Windows. */
+static void the_limit_counts_the_prefix(void) {
+    static char path[32800];
+    wp_file_info fi;
+    size_t n;
+    long long r;
+    strcpy(path, "C:\\");
+    for (n = 3; n < 32764; n++) path[n] = (n % 100 == 99) ? '\\' : 'q';
+    path[n] = 0;
+    WPT_EQ(units(path), 32764); /* with \\?\ 32768: one too many */
+    WPT_ERR(wp_stat(path, &fi), ERROR_FILENAME_EXCED_RANGE);
+    path[32763] = 0; /* 32763 + 4 = 32767: Windows gets it, and finds nothing */
+    r = wp_stat(path, &fi);
+    WPT_CHECK(r < 0 && r != -ERROR_FILENAME_EXCED_RANGE);
+    WPT_CHECK(wp_is_not_exist(r));
+    for (n = 32763; n < 32767; n++) path[n] = 'q';
+    path[n] = 0;
+    WPT_EQ(units(path), 32767); /* the most a path may have, but not with the prefix */
+    WPT_ERR(wp_stat(path, &fi), ERROR_FILENAME_EXCED_RANGE);
+    path[3] = 0;
+    WPT_OK(wp_stat(path, &fi)); /* C:\ itself */
 }
 
 /* Every kind of call works on a real 400-character path. */
@@ -727,6 +829,8 @@ static const wpt_case cases[] = {
     WPT_CASE(utf16_to_utf8_replaces_lone_surrogates),
     WPT_CASE(strings_agree_with_win32_on_random_text),
     WPT_CASE(long_path_rewriting),
+    WPT_CASE(names_cleaned_alike_at_247_and_249_units),
+    WPT_CASE(the_limit_counts_the_prefix),
     WPT_CASE(long_paths_work_everywhere),
     WPT_CASE(time_conversions),
     WPT_CASE(clocks),
