@@ -88,10 +88,15 @@
        wp_fd_set_deadline may come from any thread at any moment. Any number of
        threads may use one loop, in blocking calls and in wp_loop_poll at once;
        an async operation may be started from any thread, and one that
-       finishes at once ends a wp_loop_poll wait in progress. wp_loop_wake is
-       safe anywhere, a console control handler included. A
-       transcoder state, a wp_dir, and a wp_async until it is handed back,
-       belong to one thread at a time.
+       finishes at once ends a wp_loop_poll wait in progress. Async
+       operations advance while some thread polls the loop or waits on it in
+       a blocking call; a blocking call that waits for the lock held by an
+       async operation serves the loop meanwhile, so a thread may block
+       behind its own async operation (it ends with its data or its
+       deadline). wp_loop_wake is safe anywhere, a console control handler
+       included. A transcoder state, a wp_dir, and a wp_async until it is
+       handed back (a start while it is in flight gets -ERROR_BUSY), belong
+       to one thread at a time.
 
    THE FD LIFECYCLE
 
@@ -850,13 +855,15 @@ WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n);
    sockets, blocking, until the completion-port engine takes them over. Returns
    n, or, when an error stops it after some bytes were written, that count
    (the error shows again on the next call); the error when nothing was
-   written. Console FDs write UTF-8 (see >>console). */
+   written. n = 0 makes one call of zero bytes, as Go does (a message-mode
+   pipe gets an empty message; wp_async_write does the same); a console
+   write of nothing returns 0. Console FDs write UTF-8 (see >>console). */
 WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n);
 
 /* wp_fd_pread / wp_fd_pwrite: read or write at offset without moving the
    file position (the position is put back, as Go does, since Windows moves
    it). pread past the end returns 0; pwrite writes all n bytes as
-   wp_fd_write does. -ERROR_SEEK_ON_DEVICE for pipes and consoles. */
+   wp_fd_write does (n = 0: no call, as in Go). -ERROR_SEEK_ON_DEVICE for pipes and consoles. */
 WINPOLL_API long long wp_fd_pread(wp_fd *fd, void *buf, size_t n, long long offset);
 WINPOLL_API long long wp_fd_pwrite(wp_fd *fd, const void *buf, size_t n, long long offset);
 
@@ -961,14 +968,15 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
    operations obey deadlines, and queues the results of async operations. */
 typedef struct wp_loop {
     HANDLE port;
-    volatile LONG leader;              /* while a thread polls the port for all: 1, or 2 from wp_loop_poll */
+    int open;                          /* 1 from wp_loop_init to wp_loop_close */
+    volatile LONG leader;              /* while a thread polls the port for all: 1 a blocking call, 2 wp_loop_poll, 3 a lock waiter */
     SRWLOCK lock;                      /* guards waiters, pending, round, incoming */
     struct wp_fd_op *waiters;          /* operations whose threads sleep */
     struct wp_async *pending;          /* async operations the kernel still owns */
     struct wp_async *round;            /* finished, being handed out: the round wp_loop_poll is in */
     struct wp_async *incoming;         /* finished since that round began, newest first: the next round */
-    volatile LONG ready_seq;           /* changes when one is queued or the loop is woken */
-    volatile LONG sleepers;            /* wp_loop_poll threads sleeping on ready_seq */
+    volatile LONG ready_seq;           /* changes when one is queued, the loop is woken, the lead or an FD lock passes */
+    volatile LONG sleepers;            /* threads sleeping on ready_seq: in wp_loop_poll, or waiting for an FD lock */
     volatile LONG woken;               /* wp_loop_wake called, no poll has returned for it yet */
     volatile LONG sync_completions;    /* operations finished at once, without a packet */
     volatile LONG64 lead_until;        /* when the leader's wait ends (wp_monotonic_ns) */
@@ -982,7 +990,8 @@ typedef struct wp_loop {
    Async operations delivered or not yet delivered need nothing more (their
    structs are yours). Returns 0, -ERROR_BUSY (and closes nothing) while
    an operation is still in flight or a thread waits on the loop, or the
-   error. */
+   error. A loop that is not open (zeroed, or closed already) gets
+   -ERROR_INVALID_PARAMETER from every loop function. */
 WINPOLL_API int wp_loop_init(wp_loop *loop);
 WINPOLL_API int wp_loop_close(wp_loop *loop);
 
@@ -996,10 +1005,12 @@ WINPOLL_API int wp_loop_close(wp_loop *loop);
    there is no port: each operation is waited for by its own thread on an
    event of the FD (two at most, made at first use), with the same
    deadlines, close and results. Sockets, and pipes opened with
-   FILE_FLAG_OVERLAPPED (named pipes: CreateNamedPipeW, CreateFileW);
-   an anonymous pipe from wp_pipe is synchronous and cannot be attached.
-   Returns 0 or the error (-ERROR_INVALID_PARAMETER when already attached,
-   or for another kind). */
+   FILE_FLAG_OVERLAPPED (named pipes: CreateNamedPipeW, CreateFileW).
+   Returns 0 or the error: -WINPOLL_ERR_NOT_POLLABLE for a handle that
+   cannot run on a loop (a pipe opened for synchronous I/O, as wp_pipe's
+   anonymous pipes are; files, directories and consoles), the closing error
+   for a closed FD, -ERROR_INVALID_PARAMETER when the FD is attached already
+   or the loop is not open (zeroed, or closed). */
 WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop);
 
 #define WINPOLL_DEADLINE_READ  1
@@ -1033,8 +1044,11 @@ WINPOLL_API int wp_fd_accept(wp_fd *listener, wp_fd *out, wp_sockaddr *local, wp
 /* wp_fd_connect: connects a stream socket FD, under its write lock and
    write deadline (ConnectEx on an attached FD, after binding it to the
    family's wildcard address if it is not bound; connect otherwise).
-   Returns 0 or the error (-WSAECONNREFUSED, -WSAETIMEDOUT, the closing
-   error, -WINPOLL_ERR_DEADLINE). */
+   AF_UNIX, which has no ConnectEx, gets a non-blocking connect, answered
+   at once by Windows for a local listener; only a full backlog makes it
+   wait (until it connects or fails, the write deadline or a close), and
+   wp_async_connect does the same in its start. Returns 0 or the error (-WSAECONNREFUSED, -WSAETIMEDOUT, the
+   closing error, -WINPOLL_ERR_DEADLINE). */
 WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr);
 
 /* wp_fd_readfrom: reads one datagram and its sender's address (WSARecvFrom
@@ -1130,6 +1144,7 @@ typedef struct wp_async {
     long long result;    /* as the blocking call returns: bytes, 0, or -error */
     /* private: small, since a server holds one per idle connection */
     struct wp_async *next, *prev; /* in the loop's pending list or ready queue */
+    struct wp_async *volatile flight; /* itself from its start until wp_loop_poll hands it back */
     char *buf;           /* the buffer; ACCEPT: AcceptEx's addresses (IP: in the memory of the FD to fill) */
     size_t n;            /* the buffer's length; ACCEPT: the room for each address */
     union {
@@ -1155,7 +1170,8 @@ typedef struct wp_async {
    wp_loop_poll. Returns 0 when started (it will be delivered exactly
    once), or an error, and then nothing is delivered: -ERROR_INVALID_PARAMETER
    (NULL pointers, an FD not attached, the wrong kind), -ERROR_BUSY (the FD's
-   read or write lock is held), the closing error, -WINPOLL_ERR_DEADLINE
+   read or write lock is held, or this wp_async is in flight: started and
+   not yet handed back by wp_loop_poll), the closing error, -WINPOLL_ERR_DEADLINE
    (the deadline has passed already). Errors of the operation itself come
    in the delivered result.
    WRITE and WRITETO write all n bytes, as wp_fd_write does (result n, or
@@ -1166,8 +1182,10 @@ typedef struct wp_async {
    not an FD (out may not be the listener). READFROM fills *from (when not
    NULL) and the truncated field. WRITETO takes IPv4 and IPv6 addresses
    (-WSAEAFNOSUPPORT for others: Windows has no AF_UNIX datagrams).
+   A wp_async's memory needs no setting before its first start.
    In blocking mode the operation runs to its end inside the start call
-   (so the start blocks) and its result is delivered by the next poll. */
+   (so the start blocks) and its result is delivered by the next poll; so
+   does an AF_UNIX CONNECT in both modes (see wp_fd_connect). */
 WINPOLL_API int wp_async_read(wp_async *a, wp_fd *fd, void *buf, size_t n);
 WINPOLL_API int wp_async_write(wp_async *a, wp_fd *fd, const void *buf, size_t n);
 WINPOLL_API int wp_async_accept(wp_async *a, wp_fd *listener, wp_fd *out, wp_sockaddr *local, wp_sockaddr *peer);
@@ -1199,7 +1217,8 @@ WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeou
 
 /* wp_loop_wake: makes a wp_loop_poll that waits on loop return 0 now; if
    none waits, the next one returns at once. Safe from any thread and from
-   a console control handler. Returns 0 or the error. */
+   a console control handler, whichever thread takes the wake's packet
+   from the port. Returns 0 or the error. */
 WINPOLL_API int wp_loop_wake(wp_loop *loop);
 
 #ifdef __cplusplus
@@ -1591,14 +1610,17 @@ static int wp__last_error(void) {
 
 static INIT_ONCE wp__init_once = INIT_ONCE_STATIC_INIT;
 static int wp__init_result;
+static int wp__wait_on_address(void);
 
 /* Functions newer than Windows 7 and per-boot constants, resolved once by
-   wp_init. A NULL function means this Windows lacks it. */
+   wp_init (the three wait functions by wp__wait_on_address, below). A NULL
+   function means this Windows lacks it. */
 typedef VOID(WINAPI *wp__fn_GetSystemTimePreciseAsFileTime)(LPFILETIME);
 typedef BOOL(WINAPI *wp__fn_WaitOnAddress)(volatile VOID *, PVOID, SIZE_T, DWORD);
 typedef VOID(WINAPI *wp__fn_WakeByAddress)(PVOID);
 typedef LONG(NTAPI *wp__fn_NtQueryInformationProcess)(HANDLE, int, PVOID, ULONG, PULONG);
 typedef ULONG(NTAPI *wp__fn_RtlNtStatusToDosError)(LONG);
+typedef LONG(NTAPI *wp__fn_NtQueryInformationFile)(HANDLE, void *, PVOID, ULONG, int);
 typedef LONG(NTAPI *wp__fn_NtCreateWaitCompletionPacket)(HANDLE *, ACCESS_MASK, void *);
 typedef LONG(NTAPI *wp__fn_NtAssociateWaitCompletionPacket)(HANDLE, HANDLE, HANDLE, PVOID, PVOID, LONG, ULONG_PTR,
                                                              BOOLEAN *);
@@ -1610,6 +1632,7 @@ static struct wp__import_table {
     wp__fn_WakeByAddress WakeByAddressAll;
     wp__fn_NtQueryInformationProcess NtQueryInformationProcess;           /* ntdll, not in import libs */
     wp__fn_RtlNtStatusToDosError RtlNtStatusToDosError;
+    wp__fn_NtQueryInformationFile NtQueryInformationFile;                 /* ntdll: a handle's I/O mode */
     /* a timer's expiry as a packet on a port (ntdll, Windows 8; all three or none) */
     wp__fn_NtCreateWaitCompletionPacket NtCreateWaitCompletionPacket;
     wp__fn_NtAssociateWaitCompletionPacket NtAssociateWaitCompletionPacket;
@@ -1679,7 +1702,7 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
     WSADATA wsa;
     int r;
     LARGE_INTEGER f;
-    HMODULE kernel32 = GetModuleHandleA("kernel32.dll"), ntdll = GetModuleHandleA("ntdll.dll"), synch;
+    HMODULE kernel32 = GetModuleHandleA("kernel32.dll"), ntdll = GetModuleHandleA("ntdll.dll");
     (void)once;
     (void)param;
     (void)context;
@@ -1691,6 +1714,8 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
             WINPOLL__PROC(wp__fn_NtQueryInformationProcess, ntdll, "NtQueryInformationProcess");
         wp__imports.RtlNtStatusToDosError = WINPOLL__PROC(wp__fn_RtlNtStatusToDosError, ntdll, "RtlNtStatusToDosError");
         if (wp__imports.RtlNtStatusToDosError == NULL) wp__imports.NtQueryInformationProcess = NULL;
+        wp__imports.NtQueryInformationFile =
+            WINPOLL__PROC(wp__fn_NtQueryInformationFile, ntdll, "NtQueryInformationFile");
         wp__imports.NtCreateWaitCompletionPacket =
             WINPOLL__PROC(wp__fn_NtCreateWaitCompletionPacket, ntdll, "NtCreateWaitCompletionPacket");
         wp__imports.NtAssociateWaitCompletionPacket =
@@ -1700,16 +1725,9 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
         if (!wp__imports.NtAssociateWaitCompletionPacket || !wp__imports.NtCancelWaitCompletionPacket)
             wp__imports.NtCreateWaitCompletionPacket = NULL;
     }
-    /* kernel32 does not export these; the API set does (Windows 8 and later) */
-    synch = LoadLibraryA("api-ms-win-core-synch-l1-2-0.dll");
-    if (synch != NULL) {
-        wp__imports.WaitOnAddress = WINPOLL__PROC(wp__fn_WaitOnAddress, synch, "WaitOnAddress");
-        wp__imports.WakeByAddressSingle = WINPOLL__PROC(wp__fn_WakeByAddress, synch, "WakeByAddressSingle");
-        wp__imports.WakeByAddressAll = WINPOLL__PROC(wp__fn_WakeByAddress, synch, "WakeByAddressAll");
-        if (!wp__imports.WakeByAddressSingle || !wp__imports.WakeByAddressAll) wp__imports.WaitOnAddress = NULL;
-    }
     QueryPerformanceFrequency(&f); /* never fails on Windows XP and later */
     wp__imports.qpc_frequency = f.QuadPart;
+    wp__wait_on_address(); /* chosen here too, so that it is seldom left to a wait */
     r = WSAStartup(MAKEWORD(2, 2), &wsa);
     if (r == 0 && wsa.wVersion != MAKEWORD(2, 2)) {
         WSACleanup();
@@ -1726,6 +1744,32 @@ static BOOL CALLBACK wp__init_run(PINIT_ONCE once, PVOID param, PVOID *context) 
 WINPOLL_API int wp_init(void) {
     InitOnceExecuteOnce(&wp__init_once, wp__init_run, NULL, NULL);
     return wp__init_result;
+}
+
+/* The wait primitive, chosen once before the first wait or wake and apart
+   from wp_init: a waiter and its waker must use the same one, and the FD
+   path waits without ever calling wp_init. */
+static INIT_ONCE wp__wait_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK wp__wait_choose(PINIT_ONCE once, PVOID param, PVOID *context) {
+    /* kernel32 does not export these; the API set does (Windows 8 and later) */
+    HMODULE synch = LoadLibraryA("api-ms-win-core-synch-l1-2-0.dll");
+    (void)once;
+    (void)param;
+    (void)context;
+    if (synch != NULL) {
+        wp__imports.WaitOnAddress = WINPOLL__PROC(wp__fn_WaitOnAddress, synch, "WaitOnAddress");
+        wp__imports.WakeByAddressSingle = WINPOLL__PROC(wp__fn_WakeByAddress, synch, "WakeByAddressSingle");
+        wp__imports.WakeByAddressAll = WINPOLL__PROC(wp__fn_WakeByAddress, synch, "WakeByAddressAll");
+        if (!wp__imports.WakeByAddressSingle || !wp__imports.WakeByAddressAll) wp__imports.WaitOnAddress = NULL;
+    }
+    return TRUE;
+}
+
+/* 1 when waits use WaitOnAddress, 0 for the condition-variable table. */
+static int wp__wait_on_address(void) {
+    InitOnceExecuteOnce(&wp__wait_once, wp__wait_choose, NULL, NULL);
+    return wp__imports.WaitOnAddress != NULL;
 }
 
 WINPOLL_API int wp_mode(void) {
@@ -1857,7 +1901,7 @@ static int wp__wpath_full(wp__wpath *wp, const WCHAR *in, size_t n, size_t extra
     size_t len;
     /* a failure of a path too long for the prefix says so, whatever else
        GetFullPathNameW said */
-    int too_long = n + 4 + extra > WINPOLL__PATH_MAX;
+    int too_long = n + (wp__is_sep(in[0]) ? 6 : 4) + extra > WINPOLL__PATH_MAX;
     if (need == 0) return too_long ? -ERROR_FILENAME_EXCED_RANGE : wp__last_error();
     buf = (WCHAR *)WINPOLL__MALLOC(((size_t)need + WINPOLL__PATH_ROOM + extra + 1) * sizeof(WCHAR), NULL);
     if (buf == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
@@ -3494,7 +3538,7 @@ static struct wp__park_bucket *wp__park_of(const volatile void *addr) {
 /* Sleeps while the size-byte word at addr equals *undesired, at most ms
    (INFINITE: no limit); it may also return early, so callers look again. */
 static void wp__wait_on(volatile void *addr, void *undesired, size_t size, DWORD ms) {
-    if (wp__imports.WaitOnAddress != NULL) {
+    if (wp__wait_on_address()) {
         wp__imports.WaitOnAddress(addr, undesired, size, ms);
     } else {
         struct wp__park_bucket *b = wp__park_of(addr);
@@ -3506,7 +3550,7 @@ static void wp__wait_on(volatile void *addr, void *undesired, size_t size, DWORD
 
 /* Wakes the waiters of addr, whose word the caller has just changed. */
 static void wp__wake(volatile void *addr, int all) {
-    if (wp__imports.WaitOnAddress != NULL) {
+    if (wp__wait_on_address()) {
         if (all) wp__imports.WakeByAddressAll((PVOID)addr);
         else wp__imports.WakeByAddressSingle((PVOID)addr);
     } else {
@@ -3573,6 +3617,8 @@ static int wp__closing_error(const wp_fd *fd) {
 
 static void wp__fd_destroy(wp_fd *fd);
 static void wp__fd_close_wait(wp_fd *fd, unsigned long long st);
+static void wp__fd_lock_wait(wp_fd *fd, volatile LONG *sema);
+static void wp__fd_lock_passed(wp_fd *fd);
 
 /* Takes a reference. 0, or the closing error, or too many references. */
 static int wp__fdmu_incref(wp_fd *fd) {
@@ -3599,8 +3645,11 @@ static int wp__fdmu_incref_and_close(wp_fd *fd) {
         n &= ~(WINPOLL__MU_RWAIT_MASK | WINPOLL__MU_WWAIT_MASK);
         if (wp__mu_cas(fd, old, n)) break;
     }
-    for (; old & WINPOLL__MU_RWAIT_MASK; old -= WINPOLL__MU_RWAIT) wp__sema_release(&fd->rsema);
-    for (; old & WINPOLL__MU_WWAIT_MASK; old -= WINPOLL__MU_WWAIT) wp__sema_release(&fd->wsema);
+    if (old & (WINPOLL__MU_RWAIT_MASK | WINPOLL__MU_WWAIT_MASK)) {
+        for (; old & WINPOLL__MU_RWAIT_MASK; old -= WINPOLL__MU_RWAIT) wp__sema_release(&fd->rsema);
+        for (; old & WINPOLL__MU_WWAIT_MASK; old -= WINPOLL__MU_WWAIT) wp__sema_release(&fd->wsema);
+        wp__fd_lock_passed(fd);
+    }
     return 0;
 }
 
@@ -3650,7 +3699,7 @@ static int wp__fdmu_rwlock_wait(wp_fd *fd, int read) {
         if (wp__mu_cas(fd, old, n)) {
             if ((old & bit) == 0) return 0;
             ref = 0;
-            wp__sema_acquire(sema); /* the unlock or the close that wakes us took our wait count */
+            wp__fd_lock_wait(fd, sema); /* the unlock or the close that wakes us took our wait count */
         }
     }
 }
@@ -3678,8 +3727,8 @@ static int wp__fdmu_rwlock(wp_fd *fd, int read) {
     return r == -ERROR_BUSY ? wp__fdmu_rwlock_wait(fd, read) : r;
 }
 
-/* wp__fdmu_rwunlock's general case: wakes one waiter, whose own reference
-   keeps the struct alive for that wake. */
+/* wp__fdmu_rwunlock's general case: wakes one waiter. The reference is
+   dropped after the wake, so that the FD (and its loop) outlive it. */
 static int wp__fdmu_rwunlock_wake(wp_fd *fd, int read) {
     const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
     const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
@@ -3687,12 +3736,14 @@ static int wp__fdmu_rwunlock_wake(wp_fd *fd, int read) {
     for (;;) {
         unsigned long long old = wp__mu_load(fd), n;
         WINPOLL_ASSERT((old & bit) != 0 && (old & WINPOLL__MU_REF_MASK) != 0);
-        n = (old & ~bit) - WINPOLL__MU_REF;
+        n = old & ~bit;
         if (old & mask) n -= wait;
         if (wp__mu_cas(fd, old, n)) {
-            if (old & mask) wp__sema_release(read ? &fd->rsema : &fd->wsema);
-            wp__fdmu_changed(fd, n);
-            return (n & (WINPOLL__MU_CLOSED | WINPOLL__MU_REF_MASK)) == WINPOLL__MU_CLOSED;
+            if (old & mask) {
+                wp__sema_release(read ? &fd->rsema : &fd->wsema);
+                wp__fd_lock_passed(fd);
+            }
+            return wp__fdmu_decref(fd);
         }
     }
 }
@@ -3779,6 +3830,7 @@ WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind) {
     fd->kind = kind;
     fd->handle = h;
     fd->rop.read = 1;
+    wp__wait_on_address(); /* before the FD can wait: in a plain context, not a first wait's */
     if (kind != WINPOLL_KIND_CONSOLE) InitializeSRWLock(&fd->k.pos_lock);
     return 0;
 }
@@ -3840,9 +3892,16 @@ WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
 /* Writes all of buf: at offset when offset >= 0 (an OVERLAPPED position on
    a synchronous handle), else at the file position. */
 static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long long offset) {
+    static const char nothing[1] = {0};
     size_t done = 0;
-    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
-    while (done < n) {
+    if (buf == NULL) {
+        if (n > 0) return -ERROR_INVALID_PARAMETER;
+        buf = nothing;
+    }
+    /* n = 0 still makes one call, as Go's Write does: a message-mode pipe
+       carries an empty message. A positioned write of nothing makes none. */
+    if (n == 0 && offset >= 0) return 0;
+    do {
         DWORD put = 0, want = wp__rw_len(n - done);
         OVERLAPPED ov, *pov = NULL;
         if (offset >= 0) {
@@ -3866,7 +3925,7 @@ static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long lon
         }
         if (put == 0) break; /* nothing taken: a short write, not a loop */
         done += put;
-    }
+    } while (done < n);
     return (long long)done;
 }
 
@@ -4869,6 +4928,7 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
 #define WINPOLL__OV_PENDING(ov) (*(volatile ULONG_PTR *)&(ov)->Internal == (ULONG_PTR)0x103u) /* the kernel writes it */
 #define WINPOLL__LEAD_OP   1 /* loop->leader: a blocking call (or close) polls the port */
 #define WINPOLL__LEAD_POLL 2 /* loop->leader: wp_loop_poll does */
+#define WINPOLL__LEAD_LOCK 3 /* loop->leader: a thread waiting for an FD's lock does */
 /* op->signal of a blocking operation */
 #define WINPOLL__OP_WAITING 0
 #define WINPOLL__OP_DONE    1
@@ -4906,13 +4966,20 @@ WINPOLL_API int wp_loop_init(wp_loop *loop) {
         }
     }
 #endif
+    loop->open = 1;
     return 0;
 }
 
 WINPOLL_API int wp_loop_close(wp_loop *loop) {
     int r = 0;
-    if (loop == NULL) return -ERROR_INVALID_PARAMETER;
-    if (loop->pending != NULL || loop->waiters != NULL || loop->leader) return -ERROR_BUSY;
+    if (loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
+    if (loop->pending != NULL || loop->waiters != NULL || loop->leader || loop->sleepers) return -ERROR_BUSY;
+    loop->open = 0;
+    while (loop->round != NULL || loop->incoming != NULL) { /* finished, never handed out: free to start again */
+        wp_async **list = loop->round != NULL ? &loop->round : &loop->incoming, *a = *list;
+        *list = a->next;
+        InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL);
+    }
     if (loop->timer_packet != NULL) CloseHandle(loop->timer_packet);
     if (loop->timer != NULL) CloseHandle(loop->timer);
     if (loop->port != NULL && !CloseHandle(loop->port)) r = wp__last_error();
@@ -4923,14 +4990,38 @@ WINPOLL_API int wp_loop_close(wp_loop *loop) {
 #define WINPOLL__SIO_UDP_CONNRESET 0x9800000Cul
 #define WINPOLL__SIO_UDP_NETRESET 0x9800000Ful
 
+/* IO_STATUS_BLOCK, for NtQueryInformationFile. */
+typedef struct wp__io_status {
+    union {
+        LONG Status;
+        PVOID Pointer;
+    } u;
+    ULONG_PTR Information;
+} wp__io_status;
+
+/* 1 when h was opened for synchronous I/O (no FILE_FLAG_OVERLAPPED): such a
+   handle's calls block inside the call whatever OVERLAPPED they are given,
+   so it cannot be run on a loop. */
+static int wp__handle_is_synchronous(HANDLE h) {
+    wp__io_status io;
+    ULONG mode = 0;
+    if (wp__imports.NtQueryInformationFile == NULL ||
+        wp__imports.NtQueryInformationFile(h, &io, &mode, (ULONG)sizeof mode, 16 /* FileModeInformation */) < 0)
+        return 0;
+    return (mode & 0x30) != 0; /* FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT */
+}
+
 WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop) {
     int r;
-    if (fd == NULL || loop == NULL || fd->loop != NULL || (!wp__fd_is_socket(fd) && fd->kind != WINPOLL_KIND_PIPE))
-        return -ERROR_INVALID_PARAMETER;
+    if (fd == NULL || loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
     r = wp__fdmu_incref(fd);
     if (r < 0) return r;
+    if (fd->loop != NULL)
+        r = -ERROR_INVALID_PARAMETER;
+    else if (!wp__fd_is_socket(fd) && (fd->kind != WINPOLL_KIND_PIPE || wp__handle_is_synchronous(fd->handle)))
+        r = -WINPOLL_ERR_NOT_POLLABLE;
 #if !WINPOLL__BLOCKING
-    if (CreateIoCompletionPort(fd->handle, loop->port, WINPOLL__KEY_IO, 0) == NULL) {
+    else if (CreateIoCompletionPort(fd->handle, loop->port, WINPOLL__KEY_IO, 0) == NULL) {
         r = wp__last_error();
     } else {
         /* the provider rule is about sockets; a pipe's completions come from
@@ -5059,8 +5150,9 @@ static long long wp__loop_deadlines(wp_loop *loop, long long limit, int *done) {
         wp__op_deadline(op, &now, &next);
         if (!WINPOLL__OV_PENDING(&op->ov)) *done = 1;
     }
-    if (loop->leader == WINPOLL__LEAD_POLL && (loop->round != NULL || loop->incoming != NULL))
-        next = 0; /* results wait: only look */
+    /* results wait, or a wake whose packet another leader took: only look */
+    if (loop->leader == WINPOLL__LEAD_POLL && (loop->round != NULL || loop->incoming != NULL || loop->woken))
+        next = 0;
     loop->lead_until = next;
     ReleaseSRWLockExclusive(&loop->lock);
     return next;
@@ -5131,11 +5223,11 @@ static void wp__lead_turn(wp_loop *loop, long long limit) {
     if (until != 0 || done) wp__port_wait(loop, until);
 }
 
-/* who: WINPOLL__LEAD_OP or WINPOLL__LEAD_POLL. */
+/* who: WINPOLL__LEAD_OP, _POLL or _LOCK. */
 static int wp__lead_take(wp_loop *loop, LONG who) { return InterlockedCompareExchange(&loop->leader, who, 0) == 0; }
 
 /* Gives the lead up: to a blocking thread that still waits, else to a
-   thread sleeping in wp_loop_poll. */
+   thread sleeping on ready_seq (in wp_loop_poll, or waiting for a lock). */
 static void wp__lead_release(wp_loop *loop) {
     wp_fd_op *w;
     int handed = 0;
@@ -5203,6 +5295,44 @@ static void wp__fd_close_wait(wp_fd *fd, unsigned long long st) {
     }
 }
 
+/* A wait for an FD's read or write lock. On a port the holder may be an
+   async operation, which ends only when some thread takes its packet: so
+   the waiter leads the port while nobody else does, else sleeps on
+   ready_seq, which every release of the lead and every hand-over of the
+   lock (wp__fd_lock_passed) changes. One thread can then not deadlock
+   itself by a blocking call behind its own async one. */
+static void wp__fd_lock_wait(wp_fd *fd, volatile LONG *sema) {
+    wp_loop *loop = fd->loop; /* set before any operation: the waiter's reference keeps it */
+    if (loop == NULL || loop->port == NULL) {
+        wp__sema_acquire(sema);
+        return;
+    }
+    for (;;) {
+        LONG v = *sema, seq = loop->ready_seq;
+        if (v > 0) {
+            if (InterlockedCompareExchange(sema, v - 1, v) == v) return;
+            continue;
+        }
+        if (wp__lead_take(loop, WINPOLL__LEAD_LOCK)) { /* a full barrier before the look at sema */
+            if (*sema == 0) wp__lead_turn(loop, WINPOLL__NEVER);
+            wp__lead_release(loop);
+        } else {
+            InterlockedIncrement(&loop->sleepers);
+            if (*sema == 0) wp__wait_on(&loop->ready_seq, &seq, sizeof seq, INFINITE);
+            InterlockedDecrement(&loop->sleepers);
+        }
+    }
+}
+
+/* The lock was handed to a waiter (or the FD closed under waiters): wakes
+   them where wp__fd_lock_wait sleeps. The caller holds a reference. */
+static void wp__fd_lock_passed(wp_fd *fd) {
+    wp_loop *loop = fd->loop;
+    if (loop == NULL || loop->port == NULL) return;
+    wp__loop_kick(loop); /* a full barrier before the look at the leader */
+    if (loop->leader == WINPOLL__LEAD_LOCK) PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+}
+
 /* Go's execIO, in parts. A submit function starts the overlapped call on
    op (ctx says which) and returns 0 when it succeeded at once (the bytes
    in *got), else its error (WSA_IO_PENDING when it pends). */
@@ -5255,6 +5385,16 @@ static long long wp__op_result(wp_fd *fd, wp_fd_op *op) {
     return wp__fd_result(fd, -(long long)err);
 }
 
+/* 1 when op's I/O has ended. OVERLAPPED.Internal is the I/O manager's for
+   pipes and for sockets of IFS providers only (the rule of wp__lead_turn);
+   another provider is asked through WSAGetOverlappedResult. */
+static int wp__op_ended(wp_fd *fd, wp_fd_op *op) {
+    DWORD got = 0, flags = 0;
+    if (!wp__fd_is_socket(fd) || wp__imports.skip_on_success) return !WINPOLL__OV_PENDING(&op->ov);
+    return WSAGetOverlappedResult((SOCKET)fd->handle, &op->ov, &got, FALSE, &flags) ||
+           WSAGetLastError() != WSA_IO_INCOMPLETE;
+}
+
 /* Blocking mode: the operation is waited for on its own event (made at
    its first use, closed with the FD), bounded by its deadline. Moving the
    deadline signals the event, so the thread looks again; when it passes,
@@ -5278,7 +5418,7 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit,
     for (;;) {
         DWORD ms = INFINITE;
         long long dl;
-        if (HasOverlappedIoCompleted(&op->ov)) break;
+        if (wp__op_ended(fd, op)) break;
         dl = wp__load64(deadline);
         if (dl != 0 && !op->timed_out) {
             long long now = wp_monotonic_ns();
@@ -5291,7 +5431,7 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit,
             ms = dl > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)dl;
         }
         WaitForSingleObject(op->ov.hEvent, ms);
-        if (HasOverlappedIoCompleted(&op->ov)) break;
+        if (wp__op_ended(fd, op)) break;
         ResetEvent(op->ov.hEvent); /* a wake or a timeout: look again (a completion after this sets it again) */
     }
     return wp__op_result(fd, op);
@@ -5485,9 +5625,57 @@ static int wp__connect_bind(wp_fd *fd, int family) {
     return wp_bind((SOCKET)fd->handle, &bound);
 }
 
+/* AF_UNIX has no ConnectEx: a non-blocking connect, which Windows answers
+   at once for a local listener. Only when it would block (a full backlog)
+   does the caller wait, in select slices of 100 ms so that a deadline moved
+   or a close from another thread is seen, until connected, refused, the
+   write deadline or the close. The socket is blocking again after. */
+static int wp__connect_unix(wp_fd *fd, const wp_sockaddr *addr) {
+    SOCKET s = (SOCKET)fd->handle;
+    u_long on = 1, off = 0;
+    int r;
+    long long dl = wp__load64(&fd->wdeadline);
+    if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
+    if (ioctlsocket(s, FIONBIO, &on) != 0) return (int)wp__fd_result(fd, wp__wsa_error());
+    r = wp_connect(s, addr);
+    while (r == -WSAEWOULDBLOCK) {
+        fd_set w, e;
+        struct timeval tv;
+        long long left = 100000000;
+        dl = wp__load64(&fd->wdeadline);
+        if (wp__mu_load(fd) & WINPOLL__MU_CLOSED) {
+            r = wp__closing_error(fd);
+            break;
+        }
+        if (dl != 0 && (left = dl - wp_monotonic_ns()) <= 0) {
+            r = -WINPOLL_ERR_DEADLINE;
+            break;
+        }
+        if (left > 100000000) left = 100000000;
+        tv.tv_sec = 0;
+        tv.tv_usec = (long)((left + 999) / 1000);
+        FD_ZERO(&w);
+        FD_ZERO(&e);
+        FD_SET(s, &w);
+        FD_SET(s, &e);
+        if (select(0, NULL, &w, &e, &tv) == SOCKET_ERROR) {
+            r = wp__wsa_error();
+        } else if (FD_ISSET(s, &e)) {
+            int err = 0, len = (int)sizeof err;
+            r = getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0 ? wp__wsa_error()
+                : err != 0 ? -err : -WSAECONNREFUSED;
+        } else if (FD_ISSET(s, &w)) {
+            r = 0;
+        }
+    }
+    ioctlsocket(s, FIONBIO, &off);
+    return (int)wp__fd_result(fd, r);
+}
+
 /* wp_fd_connect under the write lock; c holds addr in raw form. */
 static int wp__connect_locked(wp_fd *fd, const wp_sockaddr *addr, wp__connect_ctx *c) {
     int r;
+    if (addr->family == AF_UNIX) return wp__connect_unix(fd, addr);
     if (!wp__connect_on_port(fd, addr)) return (int)wp__fd_result(fd, wp_connect((SOCKET)fd->handle, addr));
     r = wp__connect_bind(fd, addr->family);
     if (r == 0) {
@@ -5822,8 +6010,9 @@ static int wp__ready_pop(wp_loop *loop, wp_async **out, int max) {
             loop->round = loop->incoming;
             loop->incoming = NULL;
         }
-        out[n++] = loop->round;
+        out[n] = loop->round;
         loop->round = loop->round->next;
+        out[n++]->flight = NULL; /* the caller's again */
     }
     ReleaseSRWLockExclusive(&loop->lock);
     return n;
@@ -5975,23 +6164,44 @@ static void wp__async_completed(wp_async *a) {
     wp__async_run(a, 1, wp__op_result(a->fd, op));
 }
 
-/* The common start: checks, the FD's lock without waiting, the deadline. */
+/* Marks a in flight; -ERROR_BUSY, with a untouched, when it is already.
+   Its memory may hold anything before its first start: only a pointer to
+   itself means in flight. */
+static int wp__async_claim(wp_async *a) {
+    for (;;) {
+        wp_async *was = a->flight;
+        if (was == a) return -ERROR_BUSY;
+        if (InterlockedCompareExchangePointer((PVOID volatile *)&a->flight, a, was) == was) return 0;
+    }
+}
+
+/* A start that fails after wp__async_begin: the FD left, a free again. */
+static int wp__async_abandon(wp_async *a, wp_fd *fd, int read, int r) {
+    wp__fd_leave(fd, read ? 1 : 2);
+    InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL);
+    return r;
+}
+
+/* The common start: checks, the wp_async claimed, the FD's lock without
+   waiting, the deadline. */
 static int wp__async_begin(wp_async *a, wp_fd *fd, int op, int read) {
     int r;
     long long dl;
     if (a == NULL || fd == NULL) return -ERROR_INVALID_PARAMETER;
-    r = wp__fdmu_tryrwlock(fd, read);
+    r = wp__async_claim(a);
     if (r < 0) return r;
+    r = wp__fdmu_tryrwlock(fd, read);
+    if (r < 0) {
+        InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL);
+        return r;
+    }
     if (fd->loop == NULL) {
         r = -ERROR_INVALID_PARAMETER;
     } else {
         dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
         if (dl != 0 && wp_monotonic_ns() >= dl) r = -WINPOLL_ERR_DEADLINE;
     }
-    if (r < 0) {
-        wp__fd_leave(fd, read ? 1 : 2);
-        return r;
-    }
+    if (r < 0) return wp__async_abandon(a, fd, read, r);
     a->fd = fd;
     a->op = op;
     a->truncated = 0;
@@ -6061,10 +6271,7 @@ WINPOLL_API int wp_async_accept(wp_async *a, wp_fd *l, wp_fd *out, wp_sockaddr *
         else if ((r = wp_socket(self.family, SOCK_STREAM, 0, &a->u.accept.s)) < 0 && a->buf != (char *)out)
             WINPOLL__FREE(a->buf, NULL);
     }
-    if (r < 0) {
-        wp__fd_leave(l, 1);
-        return r;
-    }
+    if (r < 0) return wp__async_abandon(a, l, 1, r);
     wp__async_run(a, 0, 0);
     return 0;
 }
@@ -6081,10 +6288,7 @@ WINPOLL_API int wp_async_connect(wp_async *a, wp_fd *fd, const wp_sockaddr *addr
     if (fd->loop->port == NULL || !wp__connect_on_port(fd, addr))
         return wp__async_ran(a, wp__connect_locked(fd, addr, &c));
     r = wp__connect_bind(fd, addr->family);
-    if (r < 0) {
-        wp__fd_leave(fd, 2);
-        return r;
-    }
+    if (r < 0) return wp__async_abandon(a, fd, 0, r);
     memcpy(&a->u.addr.sa, &c.ss, (size_t)c.len); /* IP: ConnectEx takes no AF_UNIX */
     a->u.addr.len = c.len;
     wp__async_run(a, 0, 0);
@@ -6128,7 +6332,8 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
 WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeout_ms) {
     long long end = WINPOLL__NEVER;
     int n = 0, leading = 0;
-    if (loop == NULL || out == NULL || max <= 0 || timeout_ms < WINPOLL_INFINITE) return -ERROR_INVALID_PARAMETER;
+    if (loop == NULL || !loop->open || out == NULL || max <= 0 || timeout_ms < WINPOLL_INFINITE)
+        return -ERROR_INVALID_PARAMETER;
     if (timeout_ms > 0) end = wp_monotonic_ns() + (long long)timeout_ms * 1000000;
     for (;;) {
         LONG seq = loop->ready_seq;
@@ -6156,7 +6361,7 @@ WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeou
 }
 
 WINPOLL_API int wp_loop_wake(wp_loop *loop) {
-    if (loop == NULL) return -ERROR_INVALID_PARAMETER;
+    if (loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
     if (InterlockedExchange(&loop->woken, 1) == 0 && loop->port != NULL &&
         !PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL))
         return wp__last_error();
@@ -6233,6 +6438,7 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop) {
 #undef WINPOLL__OV_PENDING
 #undef WINPOLL__LEAD_OP
 #undef WINPOLL__LEAD_POLL
+#undef WINPOLL__LEAD_LOCK
 #undef WINPOLL__ASYNC_STARTING
 #undef WINPOLL__ASYNC_STARTED
 #undef WINPOLL__ASYNC_AWAITED

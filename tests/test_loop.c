@@ -818,11 +818,11 @@ static void attach_errors(void) {
     WPT_ERR(wp_fd_attach(&a, &loop), ERROR_INVALID_PARAMETER); /* twice */
     WPT_OK(wp_open("NUL", WINPOLL_O_RDWR, 0, &r));
     WPT_OK(wp_fd_init(&f, r, 0));
-    WPT_ERR(wp_fd_attach(&f, &loop), ERROR_INVALID_PARAMETER); /* neither socket nor pipe */
+    WPT_ERR(wp_fd_attach(&f, &loop), WINPOLL_ERR_NOT_POLLABLE); /* neither socket nor pipe */
     WPT_OK(wp_fd_close(&f));
     WPT_OK(wp_fd_close(&a));
     WPT_OK(wp_fd_close(&b));
-    WPT_ERR(wp_fd_attach(&a, &loop), ERROR_INVALID_PARAMETER);
+    WPT_ERR(wp_fd_attach(&a, &loop), WINPOLL_ERR_NET_CLOSING);
 }
 
 static const wpt_case cases[] = {
