@@ -446,7 +446,7 @@ WINPOLL_API int wp_stat(const char *path, wp_file_info *info);
 WINPOLL_API int wp_lstat(const char *path, wp_file_info *info);
 WINPOLL_API int wp_fstat(HANDLE h, wp_file_info *info);
 
-/* wp_getwd: the current directory as UTF-8, by the buffer rule of >>strings
+/* wp_getwd: the current directory as UTF-8, by the buffer rule (see strings)
    (returns its length; nothing written when cap is too small). */
 WINPOLL_API long long wp_getwd(char *buf, size_t cap);
 
@@ -484,7 +484,7 @@ WINPOLL_API int wp_link(const char *oldpath, const char *newpath);
 WINPOLL_API int wp_symlink(const char *target, const char *linkpath);
 
 /* wp_readlink: where a symbolic link or junction points, as UTF-8 by the
-   buffer rule of >>strings. Relative link targets come back as stored;
+   buffer rule (see strings). Relative link targets come back as stored;
    absolute ones in Win32 form: \??\C:\x -> C:\x, \??\UNC\srv\share ->
    \\srv\share, any other \??\ name (Volume{guid}) -> \\?\ form.
    Errors: -ERROR_NOT_A_REPARSE_POINT for a file that is no link (errno
@@ -527,7 +527,7 @@ WINPOLL_API int wp_pipe(HANDLE *r, HANDLE *w);
    quoted, a quote becomes \", and backslashes are doubled only where they
    come before a quote. argv[0], the program name, is only put in quotes
    (Windows parses it without escapes), so it may not contain a quote.
-   Returns the length in bytes by the buffer rule of >>strings, or
+   Returns the length in bytes by the buffer rule (see strings), or
    -ERROR_INVALID_PARAMETER (argv NULL or empty, a quote in argv[0]). */
 WINPOLL_API long long wp_command_line(const char *const *argv, char *out, size_t cap);
 
@@ -602,7 +602,7 @@ WINPOLL_API long long wp_getpid(void);
 WINPOLL_API long long wp_getppid(void);
 
 /* wp_hostname: the computer's DNS host name (ComputerNamePhysicalDnsHostname,
-   as Go's os.Hostname) as UTF-8, by the buffer rule of >>strings. */
+   as Go's os.Hostname) as UTF-8, by the buffer rule (see strings). */
 WINPOLL_API long long wp_hostname(char *buf, size_t cap);
 
 /* >>sockaddr ---------------------------------------------------------------- */
@@ -661,8 +661,8 @@ WINPOLL_API int wp_ip_parse(wp_sockaddr *a, const char *text);
    address alone. IPv6 text is RFC 5952's: lowercase, no leading zeros, the
    longest run of two or more zero groups (the first of equals) as "::", and
    ::ffff:1.2.3.4 for IPv4-mapped addresses. So text -> address -> text gives
-   back canonical text exactly. Return the length by the buffer rule of
-   >>strings, or -WSAEAFNOSUPPORT (wp_ip_format: also for AF_UNIX). */
+   back canonical text exactly. Return the length by the buffer rule
+   (see strings), or -WSAEAFNOSUPPORT (wp_ip_format: also for AF_UNIX). */
 WINPOLL_API long long wp_sockaddr_format(const wp_sockaddr *a, char *buf, size_t cap);
 WINPOLL_API long long wp_ip_format(const wp_sockaddr *a, char *buf, size_t cap);
 
@@ -762,21 +762,11 @@ WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned 
    handles. Returns a WINPOLL_KIND_* or the error (-ERROR_INVALID_HANDLE). */
 WINPOLL_API int wp_handle_kind(HANDLE h);
 
-/* wp_fd: a handle or socket shared by threads, with Go's FD semantics: any
-   number of threads may use it at once; reads are serialised with reads and
-   writes with writes (one reader and one writer at a time, the others wait);
-   wp_fd_close may come from any thread at any moment. The struct is yours:
-   embed it anywhere (no allocation), initialise it with wp_fd_init, keep it
-   in place until wp_fd_close has returned, and touch its fields only through
-   the functions. Waiting threads sleep on the FD's own words
-   (WaitOnAddress, or on Windows 7 a process-wide table of condition
-   variables): no kernel object per FD, no spinning. Every FD function given
-   a NULL fd returns -ERROR_INVALID_PARAMETER. */
 /* One overlapped operation of an FD: its reads use one, its writes the
    other. Private: touch it only through the functions. */
 typedef struct wp_fd_op {
     OVERLAPPED ov;
-    volatile LONG signal;        /* 0 waiting, 1 done, 2 take the lead, 3 look again */
+    volatile LONG signal;        /* blocking: 0 waiting, 1 done, 2 take the lead; async: 0 starting, 1 started, 2 awaited */
     short timed_out;             /* its deadline passed and it was cancelled */
     short read;                  /* the FD's rop (1) or wop (0), set by wp_fd_init: which deadline applies */
     struct wp_async *async;      /* the async operation it runs, or NULL for a waiting thread */
@@ -788,6 +778,16 @@ typedef struct wp_fd_op {
     } m;
 } wp_fd_op;
 
+/* wp_fd: a handle or socket shared by threads, with Go's FD semantics: any
+   number of threads may use it at once; reads are serialised with reads and
+   writes with writes (one reader and one writer at a time, the others wait);
+   wp_fd_close may come from any thread at any moment. The struct is yours:
+   embed it anywhere (no allocation), initialise it with wp_fd_init, keep it
+   in place until wp_fd_close has returned, and touch its fields only through
+   the functions. Waiting threads sleep on the FD's own words
+   (WaitOnAddress, or on Windows 7 a process-wide table of condition
+   variables): no kernel object per FD, no spinning. Every FD function given
+   a NULL fd returns -ERROR_INVALID_PARAMETER. */
 typedef struct wp_fd {
     volatile LONG64 mu;        /* the FD mutex: closed, locks, references, waiters */
     volatile LONG rsema;       /* wakes readers waiting for the read lock */
@@ -843,21 +843,21 @@ WINPOLL_API int wp_fd_is_stream(const wp_fd *fd);
 WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd);
 
 /* wp_fd_read: reads at most n bytes under the read lock (one ReadFile of at
-   most 1 GiB; recv for sockets, blocking, until the completion-port engine
-   takes them over). Returns the bytes read; 0 for n > 0 is end of file on
+   most 1 GiB; recv for sockets; an overlapped operation when the FD is
+   attached to a loop). Returns the bytes read; 0 for n > 0 is end of file on
    a stream (also a pipe whose writer closed); a datagram longer than n
    gives -WSAEMSGSIZE with its first n bytes in buf. Console FDs read UTF-8
-   (see >>console). */
+   (see console). */
 WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n);
 
 /* wp_fd_write: writes all n bytes under the write lock, looping in chunks of
    at most 1 GiB (the Win32 lengths are DWORDs; go.dev/issue/26923); send for
-   sockets, blocking, until the completion-port engine takes them over. Returns
+   sockets; overlapped operations when the FD is attached to a loop. Returns
    n, or, when an error stops it after some bytes were written, that count
    (the error shows again on the next call); the error when nothing was
    written. n = 0 makes one call of zero bytes, as Go does (a message-mode
    pipe gets an empty message; wp_async_write does the same); a console
-   write of nothing returns 0. Console FDs write UTF-8 (see >>console). */
+   write of nothing returns 0. Console FDs write UTF-8 (see console). */
 WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n);
 
 /* wp_fd_pread / wp_fd_pwrite: read or write at offset without moving the
@@ -870,7 +870,7 @@ WINPOLL_API long long wp_fd_pwrite(wp_fd *fd, const void *buf, size_t n, long lo
 /* wp_fd_seek: as wp_seek; -ERROR_SEEK_ON_DEVICE for pipes and consoles. */
 WINPOLL_API long long wp_fd_seek(wp_fd *fd, long long offset, int whence);
 
-/* The file calls of >>files and >>dirs on an FD: wp_fd_stat (wp_fstat),
+/* The file calls (see files, dirs) on an FD: wp_fd_stat (wp_fstat),
    wp_fd_truncate (wp_ftruncate), wp_fd_sync (wp_fsync), wp_fd_chmod
    (wp_fchmod), and wp_fd_chdir, which makes the FD's directory the current
    one. Each holds a reference while it runs and returns the closing error
@@ -902,10 +902,7 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd);
    that size or larger the call makes one pass, not a count and a pass.
    Nothing is read past in + n, and nothing of out is written past the
    size returned. On x86 and x64 the work goes 16 bytes or units at a time
-   (SSE2), 32 for plain ASCII and, into UTF-16, for emoji text: 2.1-4.5x
-   MultiByteToWideChar and WideCharToMultiByte as Wine 8 implements them,
-   each way, on Latin, CJK, emoji and Cyrillic text and on plain ASCII
-   (make bench; the figures move with the machine).
+   (SSE2), 32 for plain ASCII and, into UTF-16, for emoji text.
    A state struct belongs to one stream: one thread at a time uses it. */
 typedef struct wp_utf8_stream {
     unsigned char carry[3];
@@ -1201,13 +1198,10 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
    out what is left of the current round before it starts the next, so an
    operation is never passed by one that finished in a later round (no
    starving, whatever max is). Newest first, because the connection served
-   last is the one whose memory (the kernel's, Wine's, the library's) is
-   still in the caches: with 64 busy connections, serving them in the same
-   order every turn cost 2% more CPU time per round trip (tests/bench/echo,
-   under Wine). Waits at most timeout_ms milliseconds for the first (0: do
-   not wait, for a frame loop; WINPOLL_INFINITE: no limit); returns
-   earlier, with 0, when wp_loop_wake is called. Returns the number in
-   out[], or -ERROR_INVALID_PARAMETER.
+   last is the one whose memory is still in the caches. Waits at most
+   timeout_ms milliseconds for the first (0: do not wait, for a frame loop;
+   WINPOLL_INFINITE: no limit); returns earlier, with 0, when wp_loop_wake
+   is called. Returns the number in out[], or -ERROR_INVALID_PARAMETER.
    While it waits, the thread also serves the loop's port for the blocking
    calls of other threads, and fires deadlines. Async operations make
    progress while some thread polls or waits in a blocking call on the
@@ -4039,13 +4033,10 @@ WINPOLL_API int wp_fd_chdir(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp__fchdir(fd-
 /* >>console ----------------------------------------------------------------- */
 
 #if WINPOLL__SSE2
-/* The index of the lowest set bit of a non-zero word, by TZCNT's
-   encoding: a CPU without BMI1 runs it as BSF, which gives the same index
-   for a non-zero word, and one with it runs it several times cheaper (BSF
-   is microcoded on AMD's cores; the blocks below take 10% longer with it).
-   clang compiles both _tzcnt_u32 and __builtin_ctz to BSF unless told the
-   CPU has BMI1, so it gets the instruction by name; GCC emits the encoding
-   for __builtin_ctz itself. */
+/* The index of the lowest set bit of a non-zero word, by TZCNT's encoding
+   (BSF on a CPU without BMI1, same index; BSF is microcoded on AMD's cores).
+   clang emits BSF for the intrinsics unless told of BMI1, so it gets the
+   encoding by name. */
 static unsigned wp__ctz32(unsigned v) {
 #if defined(__clang__)
     unsigned at;
@@ -4735,12 +4726,10 @@ static size_t wp__utf16_to_8(wp_utf16_stream *st, const WCHAR *in, size_t n, int
             int ascii = wp__utf16_ascii32(in + i, n - i, cap - o);
             if (ascii == 1) {
                 /* text that starts with 32 units of ASCII is packed 32 at a
-                   time while it lasts. The choice is made once, here, not
-                   per block: a test per block cost CJK text 5-14%, and
-                   text with a non-ASCII unit every few dozen, which it
-                   passes or fails at random, 4-7%. The unit that ends the
-                   run and 31 after it go one by one, and then the choice is
-                   made again. */
+                   time while it lasts; the choice is made here, not per
+                   block, which would tax every other text. The unit that
+                   ends the run and 31 after it go one by one, then the
+                   choice is made again. */
                 do {
                     const __m128i *src = (const __m128i *)(const void *)(in + i);
                     _mm_storeu_si128((__m128i *)(void *)(out + o),
@@ -5204,19 +5193,13 @@ static void wp__port_wait(wp_loop *loop, long long until) {
 }
 
 /* One turn of the leader: fire deadlines, then wait on the port until the
-   nearest deadline or limit (0: only take what is there).
-   A turn of wp_loop_poll that would only look (results wait, or timeout 0)
-   skips the port when no operation in flight shows it has finished: a
-   packet of ours comes only for an operation that pended, and one whose
-   OVERLAPPED still says pending (HasOverlappedIoCompleted) has not
-   finished. That saves a kernel call a turn when everything finishes at
-   once (skip-on-success): the busy server's case, and the frame loop's.
-   Under Wine that call is two requests to the wineserver. A packet that
-   comes after the look (or just before its OVERLAPPED is written) waits
-   for the next turn, no longer: a turn that waits always calls the port.
-   Never for a blocking caller's turn: its own packet may be the one. And
-   only where every TCP/UDP provider makes IFS handles: a non-IFS provider
-   may use Internal as it likes (WSAOVERLAPPED's documentation). */
+   nearest deadline or limit (0: only take what is there). A wp_loop_poll
+   turn that would only look skips the port call while no operation in
+   flight shows it has finished (its OVERLAPPED still STATUS_PENDING: no
+   packet of it can be there); a later packet waits one turn, since a turn
+   that waits always calls the port. Never for a blocking caller's turn (its
+   own packet may be the one), and only where every TCP/UDP provider makes
+   IFS handles (another provider may use Internal as it likes). */
 static void wp__lead_turn(wp_loop *loop, long long limit) {
     int done = loop->leader != WINPOLL__LEAD_POLL || !wp__imports.skip_on_success;
     long long until = wp__loop_deadlines(loop, limit, &done);
@@ -5355,7 +5338,7 @@ static int wp__op_start(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit, void *ctx
         return 1;
     }
     /* Without skip mode a synchronous success, or a truncated datagram,
-       still queues a packet (wine-notes 3): wait for it before the
+       still queues a packet (Windows does so; Go waits too): wait for it before the
        OVERLAPPED may be used again. */
     if (err != 0 && err != WSA_IO_PENDING && err != WSAEMSGSIZE && err != ERROR_MORE_DATA) {
         *r = wp__fd_result(fd, -(long long)err);

@@ -25,8 +25,8 @@
                                 (reason: a string that outlives the test)
        WPT_FAIL(msg)            fails it outright
 
-   Output, one line each: "PASS name (N ms)", "FAIL name (N ms)" followed by
-   "  file:line: what", "SKIP name: reason"; the last line is
+   Output, one line each: "PASS name (N ms)", "  file:line: what" lines
+   followed by "FAIL name (N ms)", "SKIP name: reason"; the last line is
    "N passed, N failed, N skipped". The exit status is 1 if any test failed.
 
    Flags: --list (names only), --filter TEXT (tests whose name contains TEXT;
