@@ -11,9 +11,10 @@
      winpoll   a thread per connection, wp_fd_read / wp_fd_write
      baseline  a thread per connection, plain recv / send
 
-       server KIND PORTFILE SECONDS [--idle N]
+       server KIND PORTFILE SECONDS [--port N] [--idle N]
 
-   It writes its port to PORTFILE and stops after SECONDS. --idle N: the
+   It listens on port N (default 0: any free port), writes the port to
+   PORTFILE and stops after SECONDS. --idle N: the
    connections stay idle (winpoll: a zero-byte read each, no buffer); once
    N + 1 have come, it prints the process memory per connection, measured
    as the private bytes between the 1st and the (N+1)th. */
@@ -57,12 +58,13 @@ static void count_connection(void) {
     }
 }
 
-static int listen_on(SOCKET *l, const char *port_file) {
+static int listen_on(SOCKET *l, unsigned short port, const char *port_file) {
     wp_sockaddr a;
     char text[16];
     HANDLE h;
     int n;
     wp_ip_parse(&a, "127.0.0.1");
+    a.port = port;
     if (wp_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP, l) != 0 || wp_bind(*l, &a) != 0 ||
         wp_listen(*l, SOMAXCONN) != 0 || wp_getsockname(*l, &a) != 0)
         return 0;
@@ -281,12 +283,17 @@ static DWORD WINAPI stop_later(LPVOID arg) {
 
 int main(int argc, char **argv) {
     SOCKET l;
+    unsigned short port = 0;
+    int i;
     if (argc < 4) {
-        fprintf(stderr, "usage: server winpoll|baseline PORTFILE SECONDS [--idle N]\n");
+        fprintf(stderr, "usage: server winpoll|baseline PORTFILE SECONDS [--port N] [--idle N]\n");
         return 2;
     }
-    if (argc >= 6 && strcmp(argv[4], "--idle") == 0) idle_n = atoll(argv[5]);
-    if (wp_init() != 0 || !listen_on(&l, argv[2])) return 1;
+    for (i = 4; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--idle") == 0) idle_n = atoll(argv[i + 1]);
+        else if (strcmp(argv[i], "--port") == 0) port = (unsigned short)atoi(argv[i + 1]);
+    }
+    if (wp_init() != 0 || !listen_on(&l, port, argv[2])) return 1;
     CloseHandle(CreateThread(NULL, 0, stop_later, (LPVOID)(ULONG_PTR)atoi(argv[3]), 0, NULL));
     return run(strcmp(argv[1], "winpoll") == 0, l);
 }
