@@ -49,6 +49,9 @@
                                                               together with WINPOLL_BLOCKING is an error
        WINPOLL_API                  every file                the linkage of every function (default extern)
        WINPOLL_ASSERT(x)            implementation file       internal consistency checks (default assert())
+       WINPOLL_MAX_RW               implementation file       the most bytes one read or write call is given
+                                                              (default 1 GiB: Win32 lengths are DWORDs); a
+                                                              smaller value shows the chunking in tests
        WINPOLL_MALLOC(size, ctx)    implementation file       memory the library allocates; define all three or
        WINPOLL_REALLOC(p, size, ctx)                          none (default: the process heap). ctx is the
        WINPOLL_FREE(p, ctx)                                   alloc_ctx of the object the memory belongs to.
@@ -2007,9 +2010,11 @@ WINPOLL_API long long wp_monotonic_ns(void) {
 
 /* >>files ------------------------------------------------------------------- */
 
-/* 1 GiB: the most one ReadFile/WriteFile is asked for. A test may lower it
-   (defining it before the implementation) to see the chunking at work. */
-#ifndef WINPOLL__MAX_RW
+/* The most one ReadFile/WriteFile/WSASend is asked for (WINPOLL_MAX_RW,
+   see OPTIONS). */
+#ifdef WINPOLL_MAX_RW
+#define WINPOLL__MAX_RW ((DWORD)(WINPOLL_MAX_RW))
+#else
 #define WINPOLL__MAX_RW 0x40000000u
 #endif
 #define WINPOLL__ERROR_HANDLES_CLOSED 676 /* mingw's winerror.h lacks it */
@@ -2307,40 +2312,32 @@ WINPOLL_API long long wp_getwd(char *buf, size_t cap) {
     return r;
 }
 
-/* Runs one W function on one converted path. */
-#define WINPOLL__PATH_CALL(path, call) \
-    do { \
-        wp__wpath wp_; \
-        int r_ = wp__wpath_init(&wp_, (path), 0); \
-        if (r_ < 0) return r_; \
-        if (!(call)) r_ = wp__last_error(); \
-        wp__wpath_free(&wp_); \
-        return r_; \
-    } while (0)
-
-/* The same with two paths, wp_a_ and wp_b_. */
-#define WINPOLL__PATH2_CALL(path_a, path_b, call) \
-    do { \
-        wp__wpath wp_a_, wp_b_; \
-        int r_ = wp__wpath_init(&wp_a_, (path_a), 0); \
-        if (r_ < 0) return r_; \
-        r_ = wp__wpath_init(&wp_b_, (path_b), 0); \
-        if (r_ == 0) { \
-            if (!(call)) r_ = wp__last_error(); \
-            wp__wpath_free(&wp_b_); \
-        } \
-        wp__wpath_free(&wp_a_); \
-        return r_; \
-    } while (0)
-
-WINPOLL_API int wp_chdir(const char *path) { WINPOLL__PATH_CALL(path, SetCurrentDirectoryW(wp_.p)); }
-
-WINPOLL_API int wp_mkdir(const char *path, int perm) {
-    (void)perm;
-    WINPOLL__PATH_CALL(path, CreateDirectoryW(wp_.p, NULL));
+/* A W call's BOOL as a result (0, or its last error, read before the
+   path's memory is freed); frees wp. */
+static int wp__wpath_done(wp__wpath *wp, BOOL ok) {
+    int r = ok ? 0 : wp__last_error();
+    wp__wpath_free(wp);
+    return r;
 }
 
-WINPOLL_API int wp_rmdir(const char *path) { WINPOLL__PATH_CALL(path, RemoveDirectoryW(wp_.p)); }
+WINPOLL_API int wp_chdir(const char *path) {
+    wp__wpath wp;
+    int r = wp__wpath_init(&wp, path, 0);
+    return r < 0 ? r : wp__wpath_done(&wp, SetCurrentDirectoryW(wp.p));
+}
+
+WINPOLL_API int wp_mkdir(const char *path, int perm) {
+    wp__wpath wp;
+    int r = wp__wpath_init(&wp, path, 0);
+    (void)perm;
+    return r < 0 ? r : wp__wpath_done(&wp, CreateDirectoryW(wp.p, NULL));
+}
+
+WINPOLL_API int wp_rmdir(const char *path) {
+    wp__wpath wp;
+    int r = wp__wpath_init(&wp, path, 0);
+    return r < 0 ? r : wp__wpath_done(&wp, RemoveDirectoryW(wp.p));
+}
 
 WINPOLL_API int wp_unlink(const char *path) {
     wp__wpath wp;
@@ -2371,11 +2368,23 @@ WINPOLL_API int wp_unlink(const char *path) {
 }
 
 WINPOLL_API int wp_rename(const char *from, const char *to) {
-    WINPOLL__PATH2_CALL(from, to, MoveFileExW(wp_a_.p, wp_b_.p, MOVEFILE_REPLACE_EXISTING));
+    wp__wpath a, b;
+    int r = wp__wpath_init(&a, from, 0);
+    if (r < 0) return r;
+    r = wp__wpath_init(&b, to, 0);
+    if (r == 0) r = wp__wpath_done(&b, MoveFileExW(a.p, b.p, MOVEFILE_REPLACE_EXISTING));
+    wp__wpath_free(&a);
+    return r;
 }
 
 WINPOLL_API int wp_link(const char *oldpath, const char *newpath) {
-    WINPOLL__PATH2_CALL(oldpath, newpath, CreateHardLinkW(wp_b_.p, wp_a_.p, NULL));
+    wp__wpath a, b;
+    int r = wp__wpath_init(&a, oldpath, 0);
+    if (r < 0) return r;
+    r = wp__wpath_init(&b, newpath, 0);
+    if (r == 0) r = wp__wpath_done(&b, CreateHardLinkW(b.p, a.p, NULL));
+    wp__wpath_free(&a);
+    return r;
 }
 
 #define WINPOLL__FSCTL_GET_REPARSE_POINT 0x000900A8ul
@@ -3991,20 +4000,32 @@ WINPOLL_API long long wp_fd_seek(wp_fd *fd, long long offset, int whence) {
     return r;
 }
 
-/* The reference-only calls: one handle function each. */
-#define WINPOLL__FD_REF_CALL(fd, call) \
-    do { \
-        int r_ = wp__fdmu_incref(fd); \
-        if (r_ < 0) return r_; \
-        r_ = (call); \
-        wp__fd_leave((fd), 0); \
-        return r_; \
-    } while (0)
+/* The reference-only calls, one handle function each: the FD's reference
+   is taken before the call and dropped, by wp__fd_unref, after it. */
+static int wp__fd_unref(wp_fd *fd, int r) {
+    wp__fd_leave(fd, 0);
+    return r;
+}
 
-WINPOLL_API int wp_fd_stat(wp_fd *fd, wp_file_info *info) { WINPOLL__FD_REF_CALL(fd, wp_fstat(fd->handle, info)); }
-WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size) { WINPOLL__FD_REF_CALL(fd, wp_ftruncate(fd->handle, size)); }
-WINPOLL_API int wp_fd_sync(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp_fsync(fd->handle)); }
-WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode) { WINPOLL__FD_REF_CALL(fd, wp_fchmod(fd->handle, mode)); }
+WINPOLL_API int wp_fd_stat(wp_fd *fd, wp_file_info *info) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_fstat(fd->handle, info));
+}
+
+WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_ftruncate(fd->handle, size));
+}
+
+WINPOLL_API int wp_fd_sync(wp_fd *fd) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_fsync(fd->handle));
+}
+
+WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_fchmod(fd->handle, mode));
+}
 
 /* The directory of a handle made current: its final path, without the
    \\?\ prefix where the rest is an ordinary drive path. */
@@ -4028,7 +4049,10 @@ static int wp__fchdir(HANDLE h) {
     return r;
 }
 
-WINPOLL_API int wp_fd_chdir(wp_fd *fd) { WINPOLL__FD_REF_CALL(fd, wp__fchdir(fd->handle)); }
+WINPOLL_API int wp_fd_chdir(wp_fd *fd) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp__fchdir(fd->handle));
+}
 
 /* >>console ----------------------------------------------------------------- */
 
@@ -4876,9 +4900,7 @@ static long long wp__console_write(wp_fd *fd, const void *buf, size_t n) {
     return (long long)n;
 }
 
-#ifndef ENABLE_VIRTUAL_TERMINAL_PROCESSING
-#define ENABLE_VIRTUAL_TERMINAL_PROCESSING 0x0004
-#endif
+#define WINPOLL__VT_PROCESSING 0x0004 /* ENABLE_VIRTUAL_TERMINAL_PROCESSING, which older SDKs lack */
 
 WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved) {
     DWORD mode;
@@ -4890,7 +4912,7 @@ WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved) {
     if (cp == 0) return wp__last_error();
     saved->mode = mode;
     saved->output_cp = cp;
-    if (!SetConsoleMode(out, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING | ENABLE_PROCESSED_OUTPUT))
+    if (!SetConsoleMode(out, mode | WINPOLL__VT_PROCESSING | ENABLE_PROCESSED_OUTPUT))
         return wp__last_error();
     if (!SetConsoleOutputCP(CP_UTF8)) {
         r = wp__last_error();
@@ -6379,13 +6401,12 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop) {
 #undef WINPOLL__UNIX_EPOCH_FT
 #undef WINPOLL__LL_MAX
 #undef WINPOLL__MAX_RW
+#undef WINPOLL__VT_PROCESSING
 #undef WINPOLL__SHARE_ALL
 #undef WINPOLL__TAG_MOUNT_POINT
 #undef WINPOLL__TAG_SYMLINK
 #undef WINPOLL__TAG_AF_UNIX
 #undef WINPOLL__FILE_ID_INFO_CLASS
-#undef WINPOLL__PATH_CALL
-#undef WINPOLL__PATH2_CALL
 #undef WINPOLL__FSCTL_GET_REPARSE_POINT
 #undef WINPOLL__REPARSE_MAX
 #undef WINPOLL__SYMLINK_RELATIVE
@@ -6403,7 +6424,6 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop) {
 #undef WINPOLL__MU_RWAIT_MASK
 #undef WINPOLL__MU_WWAIT
 #undef WINPOLL__MU_WWAIT_MASK
-#undef WINPOLL__FD_REF_CALL
 #undef WINPOLL__SSE2
 #undef WINPOLL__PUT16
 #undef WINPOLL__PUT8

@@ -2,7 +2,7 @@
    FD lifecycle with close from any thread, and the file and pipe operations.
    The read/write chunk limit is lowered from 1 GiB to 4 KiB here, so that the
    chunking runs without gigabytes of memory. */
-#define WINPOLL__MAX_RW 4096u
+#define WINPOLL_MAX_RW 4096u
 #include "suite.h"
 
 #include <string.h>
