@@ -5070,6 +5070,10 @@ static void wp__store64(volatile LONG64 *p, long long v) {
     while (InterlockedCompareExchange64(p, v, old) != old);
 }
 
+/* The FD's read (read = 1) or write operation, and that side's deadline. */
+static wp_fd_op *wp__fd_op(wp_fd *fd, int read) { return read ? &fd->rop : &fd->wop; }
+static long long wp__fd_deadline(wp_fd *fd, int read) { return wp__load64(read ? &fd->rdeadline : &fd->wdeadline); }
+
 /* The leader.
    One thread at a time leads the loop: it waits on the port, hands each
    packet to its operation (waking the blocking thread, or finishing the
@@ -5131,7 +5135,7 @@ static void wp__op_deadline(wp_fd_op *op, long long *now, long long *next) {
     wp_fd *fd = wp__op_fd(op);
     long long dl;
     if (op->timed_out) return;
-    dl = wp__load64(op->read ? &fd->rdeadline : &fd->wdeadline);
+    dl = wp__fd_deadline(fd, op->read);
     if (dl == 0) return;
     if (*now == 0) *now = wp_monotonic_ns();
     if (*now >= dl) {
@@ -5157,7 +5161,7 @@ static long long wp__loop_deadlines(wp_loop *loop, long long limit, int *done) {
             if (!WINPOLL__OV_PENDING(&w->ov)) *done = 1;
         }
     for (a = loop->pending; a != NULL; a = a->next) {
-        wp_fd_op *op = wp__async_reads(a) ? &a->fd->rop : &a->fd->wop;
+        wp_fd_op *op = wp__fd_op(a->fd, wp__async_reads(a));
         wp__op_deadline(op, &now, &next);
         if (!WINPOLL__OV_PENDING(&op->ov)) *done = 1;
     }
@@ -5261,7 +5265,7 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
     op->m.list.next = loop->waiters;
     if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op;
     loop->waiters = op;
-    wp__loop_deadline_armed(loop, wp__load64(op->read ? &fd->rdeadline : &fd->wdeadline));
+    wp__loop_deadline_armed(loop, wp__fd_deadline(fd, op->read));
     ReleaseSRWLockExclusive(&loop->lock);
     for (;;) {
         LONG sig = op->signal;
@@ -5405,7 +5409,6 @@ static int wp__op_ended(wp_fd *fd, wp_fd_op *op) {
    deadline signals the event, so the thread looks again; when it passes,
    CancelIoEx ends this operation alone. */
 static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit, void *ctx) {
-    volatile LONG64 *deadline = op->read ? &fd->rdeadline : &fd->wdeadline;
     DWORD got = 0;
     int err;
     if (op->m.event == NULL) {
@@ -5424,7 +5427,7 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit,
         DWORD ms = INFINITE;
         long long dl;
         if (wp__op_ended(fd, op)) break;
-        dl = wp__load64(deadline);
+        dl = wp__fd_deadline(fd, op->read);
         if (dl != 0 && !op->timed_out) {
             long long now = wp_monotonic_ns();
             if (now >= dl) {
@@ -5444,8 +5447,8 @@ static long long wp__exec_evented(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit,
 
 /* The blocking face: submit, then wait for the packet. */
 static long long wp__exec(wp_fd *fd, int read, wp__submit_fn submit, void *ctx) {
-    wp_fd_op *op = read ? &fd->rop : &fd->wop;
-    long long r, dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
+    wp_fd_op *op = wp__fd_op(fd, read);
+    long long r, dl = wp__fd_deadline(fd, read);
     if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
     if (fd->loop->port == NULL) return wp__exec_evented(fd, op, submit, ctx);
     op->async = NULL;
@@ -6120,10 +6123,10 @@ static void wp__async_run(wp_async *a, int have, long long r) {
     wp_fd *fd = a->fd;
     wp_loop *loop = fd->loop; /* not from fd after it is left: it may be gone */
     int read = wp__async_reads(a);
-    wp_fd_op *op = read ? &fd->rop : &fd->wop;
+    wp_fd_op *op = wp__fd_op(fd, read);
     for (;;) {
         if (!have) {
-            long long dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
+            long long dl = wp__fd_deadline(fd, read);
             if (dl != 0 && wp_monotonic_ns() >= dl) {
                 r = -WINPOLL_ERR_DEADLINE;
             } else {
@@ -6155,7 +6158,7 @@ static void wp__async_run(wp_async *a, int have, long long r) {
 
 /* The leader took a's packet. */
 static void wp__async_completed(wp_async *a) {
-    wp_fd_op *op = wp__async_reads(a) ? &a->fd->rop : &a->fd->wop;
+    wp_fd_op *op = wp__fd_op(a->fd, wp__async_reads(a));
     for (;;) { /* until its starter has put it in the pending list */
         LONG sig = op->signal, awaited = WINPOLL__ASYNC_AWAITED;
         if (sig == WINPOLL__ASYNC_STARTED) break;
@@ -6203,7 +6206,7 @@ static int wp__async_begin(wp_async *a, wp_fd *fd, int op, int read) {
     if (fd->loop == NULL) {
         r = -ERROR_INVALID_PARAMETER;
     } else {
-        dl = wp__load64(read ? &fd->rdeadline : &fd->wdeadline);
+        dl = wp__fd_deadline(fd, read);
         if (dl != 0 && wp_monotonic_ns() >= dl) r = -WINPOLL_ERR_DEADLINE;
     }
     if (r < 0) return wp__async_abandon(a, fd, read, r);
