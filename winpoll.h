@@ -866,7 +866,8 @@ WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n);
 /* wp_fd_pread / wp_fd_pwrite: read or write at offset without moving the
    file position (the position is put back, as Go does, since Windows moves
    it). pread past the end returns 0; pwrite writes all n bytes as
-   wp_fd_write does (n = 0: no call, as in Go). -ERROR_SEEK_ON_DEVICE for pipes and consoles. */
+   wp_fd_write does (n = 0: no call, as in Go). -ERROR_SEEK_ON_DEVICE for
+   pipes and consoles. */
 WINPOLL_API long long wp_fd_pread(wp_fd *fd, void *buf, size_t n, long long offset);
 WINPOLL_API long long wp_fd_pwrite(wp_fd *fd, const void *buf, size_t n, long long offset);
 
@@ -1047,8 +1048,9 @@ WINPOLL_API int wp_fd_accept(wp_fd *listener, wp_fd *out, wp_sockaddr *local, wp
    AF_UNIX, which has no ConnectEx, gets a non-blocking connect, answered
    at once by Windows for a local listener; only a full backlog makes it
    wait (until it connects or fails, the write deadline or a close), and
-   wp_async_connect does the same in its start. Returns 0 or the error (-WSAECONNREFUSED, -WSAETIMEDOUT, the
-   closing error, -WINPOLL_ERR_DEADLINE). */
+   wp_async_connect does the same in its start. Returns 0 or the error
+   (-WSAECONNREFUSED, -WSAETIMEDOUT, the closing error,
+   -WINPOLL_ERR_DEADLINE). */
 WINPOLL_API int wp_fd_connect(wp_fd *fd, const wp_sockaddr *addr);
 
 /* wp_fd_readfrom: reads one datagram and its sender's address (WSARecvFrom
@@ -1890,15 +1892,16 @@ static void wp__wpath_free(wp__wpath *wp) {
     wp->p = NULL;
 }
 
-/* The long absolute path in (n units: X:\ or \\server) made full into
-   new memory, prefixed. 0 or the error; wp is unchanged on error. */
-static int wp__wpath_full(wp__wpath *wp, const WCHAR *in, size_t n, size_t extra) {
+/* The long absolute path in (n units: X:\ or \\server, whose prefix adds
+   prefix units) made full into new memory, prefixed. 0 or the error; wp is
+   unchanged on error. */
+static int wp__wpath_full(wp__wpath *wp, const WCHAR *in, size_t n, size_t prefix, size_t extra) {
     DWORD need = GetFullPathNameW(in, 0, NULL, NULL), got;
     WCHAR *buf, *full;
     size_t len;
     /* a failure of a path too long for the prefix says so, whatever else
        GetFullPathNameW said */
-    int too_long = n + (wp__is_sep(in[0]) ? 6 : 4) + extra > WINPOLL__PATH_MAX;
+    int too_long = n + prefix + extra > WINPOLL__PATH_MAX;
     if (need == 0) return too_long ? -ERROR_FILENAME_EXCED_RANGE : wp__last_error();
     buf = (WCHAR *)WINPOLL__MALLOC(((size_t)need + WINPOLL__PATH_ROOM + extra + 1) * sizeof(WCHAR), NULL);
     if (buf == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
@@ -1938,7 +1941,7 @@ static int wp__wpath_init(wp__wpath *wp, const char *path, size_t extra) {
     long long n;
     size_t cap;
     const WCHAR *in;
-    int r;
+    int r, drive, unc;
     wp->p = wp->base = NULL;
     wp->len = 0;
     if (path == NULL) return -ERROR_INVALID_PARAMETER;
@@ -1951,16 +1954,17 @@ static int wp__wpath_init(wp__wpath *wp, const char *path, size_t extra) {
     wp_utf8_to_utf16(path, WINPOLL_NUL_TERMINATED, wp->base + WINPOLL__PATH_ROOM, cap - WINPOLL__PATH_ROOM);
     wp->p = wp->base + WINPOLL__PATH_ROOM;
     wp->len = (size_t)n;
+    if (n < 248) return 0;
     in = wp->p;
-    if (n >= 248 &&
-        ((((in[0] >= L'a' && in[0] <= L'z') || (in[0] >= L'A' && in[0] <= L'Z')) && in[1] == L':' &&
-          wp__is_sep(in[2])) ||
-         (wp__is_sep(in[0]) && wp__is_sep(in[1]) && in[2] != L'?' && in[2] != L'.' && !wp__is_sep(in[2])))) {
-        r = wp__wpath_full(wp, in, (size_t)n, extra);
+    drive = ((in[0] >= L'a' && in[0] <= L'z') || (in[0] >= L'A' && in[0] <= L'Z')) && in[1] == L':' &&
+            wp__is_sep(in[2]);
+    unc = wp__is_sep(in[0]) && wp__is_sep(in[1]) && in[2] != L'?' && in[2] != L'.' && !wp__is_sep(in[2]);
+    if (drive || unc) {
+        r = wp__wpath_full(wp, in, (size_t)n, unc ? 6 : 4, extra);
         if (r < 0) wp__wpath_free(wp);
         return r;
     }
-    return 0;
+    return 0; /* relative, rooted without a drive, \\?\ and \\.\ paths pass as they are */
 }
 
 /* >>time -------------------------------------------------------------------- */
@@ -4981,6 +4985,9 @@ WINPOLL_API int wp_loop_init(wp_loop *loop) {
     return 0;
 }
 
+/* Undoes wp__async_claim (below): a is the caller's again. */
+static void wp__async_unclaim(wp_async *a) { InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL); }
+
 WINPOLL_API int wp_loop_close(wp_loop *loop) {
     int r = 0;
     if (loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
@@ -4989,7 +4996,7 @@ WINPOLL_API int wp_loop_close(wp_loop *loop) {
     while (loop->round != NULL || loop->incoming != NULL) { /* finished, never handed out: free to start again */
         wp_async **list = loop->round != NULL ? &loop->round : &loop->incoming, *a = *list;
         *list = a->next;
-        InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL);
+        wp__async_unclaim(a);
     }
     if (loop->timer_packet != NULL) CloseHandle(loop->timer_packet);
     if (loop->timer != NULL) CloseHandle(loop->timer);
@@ -5364,7 +5371,7 @@ static int wp__op_start(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit, void *ctx
         return 1;
     }
     /* Without skip mode a synchronous success, or a truncated datagram,
-       still queues a packet (Windows does so; Go waits too): wait for it before the
+       still queues a packet (Go waits for it too): wait for it before the
        OVERLAPPED may be used again. */
     if (err != 0 && err != WSA_IO_PENDING && err != WSAEMSGSIZE && err != ERROR_MORE_DATA) {
         *r = wp__fd_result(fd, -(long long)err);
@@ -5642,7 +5649,7 @@ static int wp__connect_unix(wp_fd *fd, const wp_sockaddr *addr) {
     SOCKET s = (SOCKET)fd->handle;
     u_long on = 1, off = 0;
     int r;
-    long long dl = wp__load64(&fd->wdeadline);
+    long long dl = wp__fd_deadline(fd, 0);
     if (dl != 0 && wp_monotonic_ns() >= dl) return -WINPOLL_ERR_DEADLINE;
     if (ioctlsocket(s, FIONBIO, &on) != 0) return (int)wp__fd_result(fd, wp__wsa_error());
     r = wp_connect(s, addr);
@@ -5650,7 +5657,7 @@ static int wp__connect_unix(wp_fd *fd, const wp_sockaddr *addr) {
         fd_set w, e;
         struct timeval tv;
         long long left = 100000000;
-        dl = wp__load64(&fd->wdeadline);
+        dl = wp__fd_deadline(fd, 0);
         if (wp__mu_load(fd) & WINPOLL__MU_CLOSED) {
             r = wp__closing_error(fd);
             break;
@@ -6186,7 +6193,7 @@ static int wp__async_claim(wp_async *a) {
 /* A start that fails after wp__async_begin: the FD left, a free again. */
 static int wp__async_abandon(wp_async *a, wp_fd *fd, int read, int r) {
     wp__fd_leave(fd, read ? 1 : 2);
-    InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL);
+    wp__async_unclaim(a);
     return r;
 }
 
@@ -6200,7 +6207,7 @@ static int wp__async_begin(wp_async *a, wp_fd *fd, int op, int read) {
     if (r < 0) return r;
     r = wp__fdmu_tryrwlock(fd, read);
     if (r < 0) {
-        InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL);
+        wp__async_unclaim(a);
         return r;
     }
     if (fd->loop == NULL) {

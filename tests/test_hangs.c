@@ -121,6 +121,23 @@ static DWORD WINAPI poll_once(LPVOID arg) {
         WPT_CHECK(pred); \
     } while (0)
 
+/* Starts a thread's blocking one-byte read of fd into x and waits, at most
+   5 s, until it leads the loop's port (completion-port mode) or holds the
+   read lock (blocking mode, where there is no port). The thread, or NULL. */
+static HANDLE start_leading_reader(reader *x, wp_fd *fd) {
+    HANDLE t;
+    int i;
+    x->fd = fd;
+    x->r = -1;
+    t = start_thread(blocking_read, x);
+    for (i = 0; i < 5000; i++) {
+        if (wp_mode() == WINPOLL_MODE_IOCP ? loop.leader == LEAD_BY_BLOCKING_CALL : (wp__mu_load(fd) & MU_RLOCK) != 0)
+            return t;
+        Sleep(1);
+    }
+    return NULL;
+}
+
 /* (a) a blocking reader leads and takes the wake's packet, then its read
    ends: the next poll still returns 0 at once. */
 static void wake_taken_by_a_blocking_leader(void) {
@@ -133,11 +150,8 @@ static void wake_taken_by_a_blocking_leader(void) {
         reader x;
         HANDLE t;
         long long t0, r;
-        x.fd = &b;
-        x.r = -1;
-        t = start_thread(blocking_read, &x);
-        if (wp_mode() == WINPOLL_MODE_IOCP) WAIT_UNTIL(loop.leader == LEAD_BY_BLOCKING_CALL);
-        else WAIT_UNTIL(wp__mu_load(&b) & MU_RLOCK);
+        t = start_leading_reader(&x, &b);
+        WPT_CHECK(t != NULL);
         WPT_OK(wp_loop_wake(&loop));
         WPT_EQ(wp_fd_write(&a, "k", 1), 1);
         WPT_CHECK(join_thread(t, 10000));
@@ -200,12 +214,9 @@ static void wake_for_a_sleeping_poll(void) {
         reader x;
         poller p;
         HANDLE t, tp;
-        x.fd = &b;
-        x.r = -1;
         p.r = -1;
-        t = start_thread(blocking_read, &x);
-        if (wp_mode() == WINPOLL_MODE_IOCP) WAIT_UNTIL(loop.leader == LEAD_BY_BLOCKING_CALL);
-        else WAIT_UNTIL(wp__mu_load(&b) & MU_RLOCK);
+        t = start_leading_reader(&x, &b);
+        WPT_CHECK(t != NULL);
         tp = start_thread(poll_once, &p);
         WAIT_UNTIL(loop.sleepers == 1);
         /* held asleep while the reader takes the wake's packet and its read
