@@ -77,7 +77,8 @@
        overlapped operation on an event of the FD (Windows' own "blocking"
        socket calls wait the same way), which is what lets a deadline or a
        close from another thread end exactly that call. Async operations run
-       inside their start call and are handed back by the next poll. Only
+       inside their start call and are handed back by the next poll; timers
+       and posts work as in completion-port mode. Only
        the implementation file needs the macro; the declarations and struct
        layouts are identical in both modes, and wp_mode() tells at run time
        which one was compiled.
@@ -96,10 +97,10 @@
        a blocking call; a blocking call that waits for the lock held by an
        async operation serves the loop meanwhile, so a thread may block
        behind its own async operation (it ends with its data or its
-       deadline). wp_loop_wake is safe anywhere, a console control handler
-       included. A transcoder state, a wp_dir, and a wp_async until it is
-       handed back (a start while it is in flight gets -ERROR_BUSY), belong
-       to one thread at a time.
+       deadline). wp_loop_wake and wp_loop_post are safe anywhere, a
+       console control handler included. A transcoder state, a wp_dir, and
+       a wp_async until it is handed back (a start while it is in flight
+       gets -ERROR_BUSY), belong to one thread at a time.
 
    THE FD LIFECYCLE
 
@@ -765,6 +766,14 @@ WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned 
    handles. Returns a WINPOLL_KIND_* or the error (-ERROR_INVALID_HANDLE). */
 WINPOLL_API int wp_handle_kind(HANDLE h);
 
+/* A node of a loop's timer heap (see loop): an operation's deadline or a
+   timer. Private. */
+typedef struct wp__tnode {
+    struct wp__tnode *parent, *left, *right;
+    long long when;              /* wp_monotonic_ns time */
+    int timer;                   /* 1: a wp_async timer; 0: a wp_fd_op's deadline */
+} wp__tnode;
+
 /* One overlapped operation of an FD: its reads use one, its writes the
    other. Private: touch it only through the functions. */
 typedef struct wp_fd_op {
@@ -772,7 +781,9 @@ typedef struct wp_fd_op {
     volatile LONG signal;        /* blocking: 0 waiting, 1 done, 2 take the lead; async: 0 starting, 1 started, 2 awaited */
     short timed_out;             /* its deadline passed and it was cancelled */
     short read;                  /* the FD's rop (1) or wop (0), set by wp_fd_init: which deadline applies */
+    int tracked;                 /* pending on a port: counted in flight, its deadline on the heap */
     struct wp_async *async;      /* the async operation it runs, or NULL for a waiting thread */
+    wp__tnode deadline;          /* on the loop's heap while tracked with a deadline */
     union {                      /* one per mode */
         struct {
             struct wp_fd_op *prev, *next;
@@ -960,22 +971,29 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
    calls and async operations (see wp_async_read) alike. A thread whose
    operation pends waits for that operation alone: one waiting thread at a
    time (or a thread in wp_loop_poll) leads: it polls the port, hands each
-   completion to its owner and fires the deadlines of every operation in
-   flight; the others sleep on their own word (no thread hop for a thread
-   alone, no busy waiting). Timed waits end on time: with a
+   completion to its owner and fires the deadlines and timers that are due,
+   kept in one heap (the nearest read at once, O(log n) to arm or move);
+   the others sleep on their own word (no thread hop for a thread alone, no
+   busy waiting). Deadlines and timers fire on time: with a
    high-resolution timer whose expiry arrives on the port where Windows
-   has one (10 version 1803 and later), not at the next 15.6 ms tick. In
-   blocking mode the loop has no port (see MODES): it marks the FDs whose
-   operations obey deadlines, and queues the results of async operations. */
+   has one (10 version 1803 and later), not at the next 15.6 ms tick;
+   elsewhere the leader sleeps until a millisecond before and looks at the
+   port until the time comes. In blocking mode the loop has no port (see
+   MODES): it marks the FDs whose operations obey deadlines, queues the
+   results of async operations and posts, and fires timers in
+   wp_loop_poll. */
 typedef struct wp_loop {
     HANDLE port;
     int open;                          /* 1 from wp_loop_init to wp_loop_close */
     volatile LONG leader;              /* while a thread polls the port for all: 1 a blocking call, 2 wp_loop_poll, 3 a lock waiter */
-    SRWLOCK lock;                      /* guards waiters, pending, round, incoming */
-    struct wp_fd_op *waiters;          /* operations whose threads sleep */
-    struct wp_async *pending;          /* async operations the kernel still owns */
+    SRWLOCK lock;                      /* guards waiters, timers, in_flight, round, incoming, queued */
+    struct wp_fd_op *waiters;          /* blocking operations pending, whose threads sleep, newest first */
+    struct wp__tnode *timers;          /* the heap of deadlines and timers; the root is the nearest */
+    size_t timer_count;
+    volatile LONG in_flight;           /* operations pending whose packet is not yet taken */
     struct wp_async *round;            /* finished, being handed out: the round wp_loop_poll is in */
     struct wp_async *incoming;         /* finished since that round began, newest first: the next round */
+    struct wp_async *queued, *queued_last; /* timers fired, cancelled, and posts, oldest first: the next round too */
     volatile LONG ready_seq;           /* changes when one is queued, the loop is woken, the lead or an FD lock passes */
     volatile LONG sleepers;            /* threads sleeping on ready_seq: in wp_loop_poll, or waiting for an FD lock */
     volatile LONG woken;               /* wp_loop_wake called, no poll has returned for it yet */
@@ -1137,6 +1155,8 @@ WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx);
 #define WINPOLL_ASYNC_CONNECT  4
 #define WINPOLL_ASYNC_READFROM 5
 #define WINPOLL_ASYNC_WRITETO  6
+#define WINPOLL_ASYNC_TIMER    7 /* wp_async_timer */
+#define WINPOLL_ASYNC_POST     8 /* wp_loop_post */
 
 typedef struct wp_async {
     void *user;          /* yours; never touched */
@@ -1145,7 +1165,7 @@ typedef struct wp_async {
     int truncated;       /* READFROM: 1 when the datagram was longer than the buffer */
     long long result;    /* as the blocking call returns: bytes, 0, or -error */
     /* private: small, since a server holds one per idle connection */
-    struct wp_async *next, *prev; /* in the loop's pending list or ready queue */
+    struct wp_async *next; /* in the loop's ready queue */
     struct wp_async *volatile flight; /* itself from its start until wp_loop_poll hands it back */
     char *buf;           /* the buffer; ACCEPT: AcceptEx's addresses (IP: in the memory of the FD to fill) */
     size_t n;            /* the buffer's length; ACCEPT: the room for each address */
@@ -1153,8 +1173,10 @@ typedef struct wp_async {
         size_t done;       /* WRITE, WRITETO: bytes written so far */
         wp_sockaddr *from; /* READFROM: where the sender's address goes, or NULL */
         struct wp_fd *out; /* ACCEPT: the FD to fill */
+        struct wp_loop *loop; /* TIMER: its loop */
     } w;
     union {
+        wp__tnode timer;     /* TIMER: its node on the loop's heap */
         struct {
             SOCKADDR_IN6 sa; /* READFROM, WRITETO, CONNECT (IP only): the raw address, */
             int len;         /* and its length */
@@ -1195,15 +1217,50 @@ WINPOLL_API int wp_async_connect(wp_async *a, wp_fd *fd, const wp_sockaddr *addr
 WINPOLL_API int wp_async_readfrom(wp_async *a, wp_fd *fd, void *buf, size_t n, wp_sockaddr *from);
 WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t n, const wp_sockaddr *to);
 
+/* wp_async_timer: a one-shot timer on loop: a is delivered by wp_loop_poll,
+   with result 0, once wp_monotonic_ns() has reached when_ns, never
+   before (a time already past: at the next poll). Repeating is a new
+   start after each delivery. Arming, moving and cancelling cost O(log n)
+   in the timers and deadlines the loop holds, with no allocation: the
+   timer lives in a. It fires on time as deadlines do (a high-resolution
+   wait where Windows has one); in blocking mode a sleeping poll wakes for
+   it at the next clock tick (up to 15.6 ms late on Windows). A loop with a
+   timer armed cannot be closed (-ERROR_BUSY): cancel it first.
+   Returns 0 (it will be delivered exactly once), -ERROR_INVALID_PARAMETER
+   (NULL, a loop not open, when_ns < 0) or -ERROR_BUSY (a is in flight).
+   Any thread may arm a timer. */
+WINPOLL_API int wp_async_timer(wp_async *a, wp_loop *loop, long long when_ns);
+
+/* wp_async_cancel: cancels a timer that has not fired: a is delivered
+   once, by the next poll, with result -ERROR_OPERATION_ABORTED. Returns 0
+   when it was cancelled; -ERROR_NOT_FOUND when it had fired already (it is
+   delivered with result 0, or was) and nothing changes; -ERROR_NOT_SUPPORTED
+   for an operation that is no timer (FD operations end by a deadline or by
+   wp_fd_close). a must have been started, and its loop still be open. Any
+   thread may cancel, while a poll waits too. */
+WINPOLL_API int wp_async_cancel(wp_async *a);
+
+/* wp_loop_post: hands a to loop from any thread (a worker, a console
+   control handler): the next wp_loop_poll delivers it, in the same rounds
+   as the operations that finished, with op WINPOLL_ASYNC_POST, result 0,
+   fd NULL and user as you set it; a poll that waits returns for it.
+   Returns 0, -ERROR_INVALID_PARAMETER (NULL, a loop not open) or
+   -ERROR_BUSY (a is in flight). */
+WINPOLL_API int wp_loop_post(wp_loop *loop, wp_async *a);
+
 #define WINPOLL_INFINITE (-1)
 
-/* wp_loop_poll: hands back finished async operations, at most max of them,
-   into out[], each exactly once, in rounds: a round is everything that
-   finished since the one before it began, newest first, and a poll hands
-   out what is left of the current round before it starts the next, so an
+/* wp_loop_poll: hands back finished async operations, fired timers and
+   posts, at most max of them, into out[], each exactly once, in rounds: a
+   round is everything that finished since the one before it began (the
+   port is served just before a round begins), and a poll hands out what
+   is left of the current round before it starts the next, so an
    operation is never passed by one that finished in a later round (no
-   starving, whatever max is). Newest first, because the connection served
-   last is the one whose memory is still in the caches. Waits at most
+   starving, whatever max is). In a round, timers come in the order of
+   their times and posts in the order they were posted, then the I/O
+   operations, newest first, because the connection served last is the
+   one whose memory is still in the caches. A turn costs the same however
+   many operations are pending. Waits at most
    timeout_ms milliseconds for the first (0: do not wait, for a frame loop;
    WINPOLL_INFINITE: no limit); returns earlier, with 0, when wp_loop_wake
    is called. Returns the number in out[], or -ERROR_INVALID_PARAMETER.
@@ -4967,7 +5024,7 @@ WINPOLL_API int wp_loop_init(wp_loop *loop) {
     /* A port wait's timeout is rounded up to the clock tick, 15.6 ms by
        default (go.dev/issue/44343). A high-resolution timer whose expiry
        arrives on the port as a packet ends timed waits on time. Without
-       one (before Windows 10 1803; Wine), the wait's own timeout serves. */
+       one (before Windows 10 1803; Wine), see wp__port_wait. */
     if (wp__imports.NtCreateWaitCompletionPacket != NULL) {
         loop->timer = CreateWaitableTimerExW(NULL, NULL, 0x2 /* CREATE_WAITABLE_TIMER_HIGH_RESOLUTION */,
                                              TIMER_ALL_ACCESS);
@@ -4991,10 +5048,12 @@ static void wp__async_unclaim(wp_async *a) { InterlockedExchangePointer((PVOID v
 WINPOLL_API int wp_loop_close(wp_loop *loop) {
     int r = 0;
     if (loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
-    if (loop->pending != NULL || loop->waiters != NULL || loop->leader || loop->sleepers) return -ERROR_BUSY;
+    if (loop->in_flight || loop->timers != NULL || loop->leader || loop->sleepers) return -ERROR_BUSY;
     loop->open = 0;
-    while (loop->round != NULL || loop->incoming != NULL) { /* finished, never handed out: free to start again */
-        wp_async **list = loop->round != NULL ? &loop->round : &loop->incoming, *a = *list;
+    while (loop->round != NULL || loop->incoming != NULL || loop->queued != NULL) {
+        /* finished, never handed out: free to start again */
+        wp_async **list = loop->round != NULL ? &loop->round : loop->incoming != NULL ? &loop->incoming : &loop->queued;
+        wp_async *a = *list;
         *list = a->next;
         wp__async_unclaim(a);
     }
@@ -5081,15 +5140,98 @@ static void wp__store64(volatile LONG64 *p, long long v) {
 static wp_fd_op *wp__fd_op(wp_fd *fd, int read) { return read ? &fd->rop : &fd->wop; }
 static long long wp__fd_deadline(wp_fd *fd, int read) { return wp__load64(read ? &fd->rdeadline : &fd->wdeadline); }
 
+/* The timer heap: the deadlines of the operations pending on the port and
+   the user's timers, in one binary min-heap of nodes that live in their
+   owners (no allocation: arming never fails). The node at position k (the
+   root is 1) is found by the bits of k below its highest, 0 left, 1 right,
+   so an insert or a removal costs O(log n) and the nearest is the root.
+   Everything here runs under loop->lock. */
+
+/* The link that holds position k, and the node it hangs from. */
+static wp__tnode **wp__heap_link(wp_loop *loop, size_t k, wp__tnode **parent) {
+    wp__tnode **link = &loop->timers;
+    size_t bit = 1;
+    *parent = NULL;
+    while (bit <= k >> 1) bit <<= 1;
+    for (bit >>= 1; bit != 0; bit >>= 1) {
+        *parent = *link;
+        link = (k & bit) ? &(*link)->right : &(*link)->left;
+    }
+    return link;
+}
+
+/* Swaps c with its parent p. */
+static void wp__heap_swap(wp_loop *loop, wp__tnode *p, wp__tnode *c) {
+    wp__tnode *up = p->parent, *cl = c->left, *cr = c->right;
+    if (p->left == c) {
+        c->left = p;
+        c->right = p->right;
+        if (c->right != NULL) c->right->parent = c;
+    } else {
+        c->right = p;
+        c->left = p->left;
+        if (c->left != NULL) c->left->parent = c;
+    }
+    p->left = cl;
+    p->right = cr;
+    if (cl != NULL) cl->parent = p;
+    if (cr != NULL) cr->parent = p;
+    p->parent = c;
+    c->parent = up;
+    if (up == NULL) loop->timers = c;
+    else if (up->left == p) up->left = c;
+    else up->right = c;
+}
+
+/* Moves n up, then down, to where its time belongs. */
+static void wp__heap_settle(wp_loop *loop, wp__tnode *n) {
+    while (n->parent != NULL && n->when < n->parent->when) wp__heap_swap(loop, n->parent, n);
+    for (;;) {
+        wp__tnode *m = n->left;
+        if (m == NULL) return;
+        if (n->right != NULL && n->right->when < m->when) m = n->right;
+        if (m->when >= n->when) return;
+        wp__heap_swap(loop, n, m);
+    }
+}
+
+static void wp__heap_insert(wp_loop *loop, wp__tnode *n) {
+    wp__tnode *parent, **link = wp__heap_link(loop, ++loop->timer_count, &parent);
+    n->parent = parent;
+    n->left = n->right = NULL;
+    *link = n;
+    wp__heap_settle(loop, n);
+}
+
+static int wp__heap_has(const wp_loop *loop, const wp__tnode *n) { return n->parent != NULL || loop->timers == n; }
+
+/* Takes n out: the last node takes its place. */
+static void wp__heap_remove(wp_loop *loop, wp__tnode *n) {
+    wp__tnode *parent, **link = wp__heap_link(loop, loop->timer_count--, &parent), *last = *link;
+    *link = NULL;
+    if (last != n) {
+        last->parent = n->parent;
+        last->left = n->left;
+        last->right = n->right;
+        if (last->left != NULL) last->left->parent = last;
+        if (last->right != NULL) last->right->parent = last;
+        if (n->parent == NULL) loop->timers = last;
+        else if (n->parent->left == n) n->parent->left = last;
+        else n->parent->right = last;
+        wp__heap_settle(loop, last);
+    }
+    n->parent = n->left = n->right = NULL;
+}
+
 /* The leader.
-   One thread at a time leads the loop: it waits on the port, hands each
-   packet to its operation (waking the blocking thread, or finishing the
-   async operation and queueing it), and fires every deadline: it keeps the
-   operations in flight in two lists (waiters: blocking threads; pending:
-   async operations), cancels those whose deadline has passed, and waits no
-   longer than the nearest deadline. Other threads sleep on their own word.
-   A thread that arms a deadline sooner than the leader's wait, or moves
-   one, posts a KEY_WAKE packet so that the leader looks again. */
+   One thread at a time leads the loop: it fires what is due on the timer
+   heap (a deadline cancels its operation, a timer is queued), waits on the
+   port no longer than the heap's nearest time, and hands each packet to its
+   operation: it wakes the blocking thread, or finishes the async operation
+   and queues it. Other threads sleep on their own word. Nothing the leader
+   does per turn grows with the operations the loop holds. A thread that
+   arms something sooner than the leader's wait posts a KEY_WAKE packet so
+   that the leader looks again. */
 
 /* Wakes the threads sleeping in wp_loop_poll. */
 static void wp__loop_kick(wp_loop *loop) {
@@ -5097,11 +5239,52 @@ static void wp__loop_kick(wp_loop *loop) {
     if (loop->sleepers > 0) wp__wake(&loop->ready_seq, 1);
 }
 
-/* Called with loop->lock held by a thread that armed deadline dl: wakes the
-   leader when it would sleep past it. */
-static void wp__loop_deadline_armed(wp_loop *loop, long long dl) {
-    if (dl != 0 && loop->leader && dl < loop->lead_until)
-        PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+/* Under loop->lock, after `when` was put on the heap: wakes the leader
+   when it would sleep past it. */
+static void wp__loop_armed(wp_loop *loop, long long when) {
+    if (loop->leader && when < loop->lead_until) PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+}
+
+/* The FD an operation belongs to. */
+static wp_fd *wp__op_fd(wp_fd_op *op) {
+    return (wp_fd *)(void *)((char *)op - (op->read ? offsetof(wp_fd, rop) : offsetof(wp_fd, wop)));
+}
+
+/* Under loop->lock: puts tracked op's deadline on the heap at its FD's
+   value now, or takes it off (none, or fired already). */
+static void wp__op_place(wp_loop *loop, wp_fd_op *op) {
+    long long dl = op->timed_out ? 0 : wp__fd_deadline(wp__op_fd(op), op->read);
+    if (wp__heap_has(loop, &op->deadline)) wp__heap_remove(loop, &op->deadline);
+    if (dl == 0) return;
+    op->deadline.when = dl;
+    op->deadline.timer = 0;
+    wp__heap_insert(loop, &op->deadline);
+    wp__loop_armed(loop, dl);
+}
+
+/* Under loop->lock: op pends on the port (a blocking one also joins the
+   waiters), and stops pending when its packet is taken. */
+static void wp__op_track(wp_loop *loop, wp_fd_op *op) {
+    if (op->async == NULL) {
+        op->m.list.prev = NULL;
+        op->m.list.next = loop->waiters;
+        if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op;
+        loop->waiters = op;
+    }
+    op->tracked = 1;
+    loop->in_flight++;
+    wp__op_place(loop, op);
+}
+
+static void wp__op_untrack(wp_loop *loop, wp_fd_op *op) {
+    if (op->async == NULL) {
+        if (op->m.list.prev != NULL) op->m.list.prev->m.list.next = op->m.list.next;
+        else loop->waiters = op->m.list.next;
+        if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op->m.list.prev;
+    }
+    op->tracked = 0;
+    loop->in_flight--;
+    if (wp__heap_has(loop, &op->deadline)) wp__heap_remove(loop, &op->deadline);
 }
 
 WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) {
@@ -5112,10 +5295,11 @@ WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) 
     if (which & WINPOLL_DEADLINE_READ) wp__store64(&fd->rdeadline, deadline_ns);
     if (which & WINPOLL_DEADLINE_WRITE) wp__store64(&fd->wdeadline, deadline_ns);
     if (fd->loop != NULL && fd->loop->port != NULL) {
-        /* under the lock: the leader's scan either saw the new value or
-           published the wait this compares with */
+        /* under the lock: an operation that starts pending after this reads
+           the new value; one pending before it moves on the heap */
         AcquireSRWLockExclusive(&fd->loop->lock);
-        wp__loop_deadline_armed(fd->loop, deadline_ns);
+        if ((which & WINPOLL_DEADLINE_READ) && fd->rop.tracked) wp__op_place(fd->loop, &fd->rop);
+        if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.tracked) wp__op_place(fd->loop, &fd->wop);
         ReleaseSRWLockExclusive(&fd->loop->lock);
     }
 #if WINPOLL__BLOCKING
@@ -5128,63 +5312,94 @@ WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) 
     return 0;
 }
 
-static int wp__async_reads(const wp_async *a) {
-    return a->op == WINPOLL_ASYNC_READ || a->op == WINPOLL_ASYNC_READFROM || a->op == WINPOLL_ASYNC_ACCEPT;
-}
-
-/* The FD an operation belongs to. */
-static wp_fd *wp__op_fd(wp_fd_op *op) {
-    return (wp_fd *)(void *)((char *)op - (op->read ? offsetof(wp_fd, rop) : offsetof(wp_fd, wop)));
-}
-
-/* One operation's deadline, at the leader's scan. */
-static void wp__op_deadline(wp_fd_op *op, long long *now, long long *next) {
-    wp_fd *fd = wp__op_fd(op);
-    long long dl;
-    if (op->timed_out) return;
-    dl = wp__fd_deadline(fd, op->read);
-    if (dl == 0) return;
-    if (*now == 0) *now = wp_monotonic_ns();
-    if (*now >= dl) {
-        op->timed_out = 1;
-        CancelIoEx(fd->handle, &op->ov); /* its packet still comes */
-    } else if (dl < *next) {
-        *next = dl;
+/* Under loop->lock: queues a finished operation for wp_loop_poll's next
+   round (on top: a round hands out the newest first) or, with fifo,
+   timers and posts, first to last linked by next, in their order. Ends
+   the port wait of a wp_loop_poll that leads (once; its next turn
+   publishes its wait again). */
+static void wp__ready_queue(wp_loop *loop, wp_async *first, wp_async *last, int fifo) {
+    if (!fifo) {
+        last->next = loop->incoming;
+        loop->incoming = first;
+    } else {
+        last->next = NULL;
+        if (loop->queued != NULL) loop->queued_last->next = first;
+        else loop->queued = first;
+        loop->queued_last = last;
+    }
+    if (loop->leader == WINPOLL__LEAD_POLL && loop->lead_until > 0) {
+        PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+        loop->lead_until = 0;
     }
 }
 
-/* Fires the deadlines that have passed; publishes and returns when the
-   leader's wait must end: the nearest deadline ahead, or limit. Sets
-   *done when an operation in flight shows it has finished (its OVERLAPPED
-   no longer says pending): its packet may be on the port. */
-static long long wp__loop_deadlines(wp_loop *loop, long long limit, int *done) {
-    long long now = 0, next = limit;
-    wp_fd_op *w;
-    wp_async *a;
-    AcquireSRWLockExclusive(&loop->lock);
-    for (w = loop->waiters; w != NULL; w = w->m.list.next)
-        if (w->signal != WINPOLL__OP_DONE) {
-            wp__op_deadline(w, &now, &next);
-            if (!WINPOLL__OV_PENDING(&w->ov)) *done = 1;
+/* Under loop->lock: fires what is due: a deadline cancels its operation
+   (whose packet still comes), a timer is queued with result 0; timers that
+   fire together are queued in the order of their times. Returns the
+   nearest time left on the heap, or WINPOLL__NEVER; *queued is set when a
+   timer was queued. */
+static long long wp__heap_fire(wp_loop *loop, int *queued) {
+    long long now = 0, next = WINPOLL__NEVER;
+    wp_async *first = NULL, *last = NULL;
+    while (loop->timers != NULL) {
+        wp__tnode *t = loop->timers;
+        if (now < t->when && (now = wp_monotonic_ns()) < t->when) {
+            next = t->when;
+            break;
         }
-    for (a = loop->pending; a != NULL; a = a->next) {
-        wp_fd_op *op = wp__fd_op(a->fd, wp__async_reads(a));
-        wp__op_deadline(op, &now, &next);
-        if (!WINPOLL__OV_PENDING(&op->ov)) *done = 1;
+        wp__heap_remove(loop, t);
+        if (t->timer) {
+            wp_async *a = (wp_async *)(void *)((char *)t - offsetof(wp_async, u.timer));
+            a->result = 0;
+            if (last != NULL) last->next = a;
+            else first = a;
+            last = a;
+        } else {
+            wp_fd_op *op = (wp_fd_op *)(void *)((char *)t - offsetof(wp_fd_op, deadline));
+            op->timed_out = 1;
+            CancelIoEx(wp__op_fd(op)->handle, &op->ov);
+        }
     }
-    /* results wait, or a wake whose packet another leader took: only look */
-    if (loop->leader == WINPOLL__LEAD_POLL && (loop->round != NULL || loop->incoming != NULL || loop->woken))
-        next = 0;
-    loop->lead_until = next;
+    if (first != NULL) {
+        wp__ready_queue(loop, first, last, 1);
+        *queued = 1;
+    }
+    return next;
+}
+
+/* Fires what is due and returns when the caller's wait must end: the
+   nearest time on the heap (then *timed is set), or limit. The leader
+   publishes it as its wait (lead_until). *look: 1 when the port is to be
+   served. */
+static long long wp__loop_timers(wp_loop *loop, long long limit, int *look, int *timed) {
+    int queued = 0;
+    long long next;
+    AcquireSRWLockExclusive(&loop->lock);
+    next = wp__heap_fire(loop, &queued);
+    *timed = next <= limit && next != WINPOLL__NEVER;
+    if (next > limit) next = limit;
+    if (loop->leader == WINPOLL__LEAD_POLL) {
+        /* results wait, or a wake whose packet another leader took: only look */
+        if (loop->round != NULL || loop->incoming != NULL || loop->queued != NULL || loop->woken) next = 0;
+        /* A turn that only looks skips the port while the current round
+           lasts (0: what the port holds joins the next round anyway) and
+           while nothing is pending on it (2). */
+        if (next == 0) *look = loop->round != NULL ? 0 : loop->in_flight > 0 ? 1 : 2;
+    }
+    if (loop->leader) loop->lead_until = next;
     ReleaseSRWLockExclusive(&loop->lock);
+    if (queued) wp__loop_kick(loop);
     return next;
 }
 
 static void wp__async_completed(wp_async *a);
 
 /* Waits on the port until `until` (wp_monotonic_ns; WINPOLL__NEVER: no
-   limit; 0: do not wait) and hands out one batch of packets. */
-static void wp__port_wait(wp_loop *loop, long long until) {
+   limit; 0: do not wait) and hands out one batch of packets. A timed wait
+   (a deadline's or a timer's) without the high-resolution timer would end
+   up to a clock tick late: it sleeps until a millisecond before and then
+   looks at the port until the time has come. */
+static void wp__port_wait(wp_loop *loop, long long until, int timed) {
     OVERLAPPED_ENTRY e[64];
     ULONG n = 0, i;
     DWORD ms = INFINITE;
@@ -5194,8 +5409,11 @@ static void wp__port_wait(wp_loop *loop, long long until) {
         ms = 0;
     } else if (until != WINPOLL__NEVER) {
         long long left = until - wp_monotonic_ns();
+        if (timed && loop->timer_packet == NULL) left -= 1000000;
         if (left <= 0) {
             ms = 0;
+        } else if (timed && loop->timer_packet == NULL) {
+            ms = (DWORD)(left / 1000000 > 0x7FFFFFFE ? 0x7FFFFFFE : left / 1000000);
         } else {
             long long m = (left + 999999) / 1000000; /* rounded up: never early */
             ms = m > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)m;
@@ -5219,46 +5437,46 @@ static void wp__port_wait(wp_loop *loop, long long until) {
         if (op->async != NULL) {
             wp__async_completed(op->async);
         } else {
+            /* done and untracked together, so that the waiters hold no done one */
+            AcquireSRWLockExclusive(&loop->lock);
+            if (op->tracked) wp__op_untrack(loop, op);
             InterlockedExchange(&op->signal, WINPOLL__OP_DONE);
+            ReleaseSRWLockExclusive(&loop->lock);
             wp__wake(&op->signal, 1);
         }
     }
 }
 
-/* One turn of the leader: fire deadlines, then wait on the port until the
-   nearest deadline or limit (0: only take what is there). A wp_loop_poll
-   turn that would only look skips the port call while no operation in
-   flight shows it has finished (its OVERLAPPED still STATUS_PENDING: no
-   packet of it can be there); a later packet waits one turn, since a turn
-   that waits always calls the port. Never for a blocking caller's turn (its
-   own packet may be the one), and only where every TCP/UDP provider makes
-   IFS handles (another provider may use Internal as it likes). */
-static void wp__lead_turn(wp_loop *loop, long long limit) {
-    int done = loop->leader != WINPOLL__LEAD_POLL || !wp__imports.skip_on_success;
-    long long until = wp__loop_deadlines(loop, limit, &done);
-    if (until != 0 || done) wp__port_wait(loop, until);
+/* One turn of the leader: fire what is due, then wait on the port until
+   the nearest time or limit (0: only take what is there). Returns 1 when
+   the port was served, 0 when a wp_loop_poll turn left it for later (see
+   wp__loop_timers), which the caller's next round must not begin before. */
+static int wp__lead_turn(wp_loop *loop, long long limit) {
+    int look = 1, timed = 0;
+    long long until = wp__loop_timers(loop, limit, &look, &timed);
+    if (look == 1) wp__port_wait(loop, until, timed);
+    return look != 0;
 }
 
 /* who: WINPOLL__LEAD_OP, _POLL or _LOCK. */
 static int wp__lead_take(wp_loop *loop, LONG who) { return InterlockedCompareExchange(&loop->leader, who, 0) == 0; }
 
-/* Gives the lead up: to a blocking thread that still waits, else to a
-   thread sleeping on ready_seq (in wp_loop_poll, or waiting for a lock). */
+/* Gives the lead up: to the newest blocking thread that still waits (the
+   waiters hold none whose packet was taken), else to a thread sleeping on
+   ready_seq (in wp_loop_poll, or waiting for a lock). */
 static void wp__lead_release(wp_loop *loop) {
     wp_fd_op *w;
-    int handed = 0;
     AcquireSRWLockExclusive(&loop->lock);
     InterlockedExchange(&loop->leader, 0);
-    for (w = loop->waiters; w != NULL && !handed; w = w->m.list.next)
-        if (InterlockedCompareExchange(&w->signal, WINPOLL__OP_LEAD, WINPOLL__OP_WAITING) == WINPOLL__OP_WAITING) {
-            wp__wake(&w->signal, 1);
-            handed = 1;
-        }
+    w = loop->waiters;
+    if (w != NULL && InterlockedCompareExchange(&w->signal, WINPOLL__OP_LEAD, WINPOLL__OP_WAITING) ==
+                         WINPOLL__OP_WAITING)
+        wp__wake(&w->signal, 1); /* else it was offered the lead already and is awake */
     ReleaseSRWLockExclusive(&loop->lock);
     /* Always a new ready_seq, even with no sleeper counted: a poller that
        failed to take the lead may not have counted itself yet, and it
        sleeps only while ready_seq is what it read before trying. */
-    if (!handed) wp__loop_kick(loop);
+    if (w == NULL) wp__loop_kick(loop);
 }
 
 /* Waits until the kernel has finished with op (its packet was taken from
@@ -5268,11 +5486,7 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
     wp_loop *loop = fd->loop;
     int leading = 0;
     AcquireSRWLockExclusive(&loop->lock);
-    op->m.list.prev = NULL;
-    op->m.list.next = loop->waiters;
-    if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op;
-    loop->waiters = op;
-    wp__loop_deadline_armed(loop, wp__fd_deadline(fd, op->read));
+    if (op->signal != WINPOLL__OP_DONE) wp__op_track(loop, op); /* else a leader took its packet already */
     ReleaseSRWLockExclusive(&loop->lock);
     for (;;) {
         LONG sig = op->signal;
@@ -5289,11 +5503,6 @@ static void wp__op_wait(wp_fd *fd, wp_fd_op *op) {
             wp__wait_on(&op->signal, &waiting, sizeof waiting, INFINITE);
         }
     }
-    AcquireSRWLockExclusive(&loop->lock);
-    if (op->m.list.prev != NULL) op->m.list.prev->m.list.next = op->m.list.next;
-    else loop->waiters = op->m.list.next;
-    if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op->m.list.prev;
-    ReleaseSRWLockExclusive(&loop->lock);
     if (leading) wp__lead_release(loop);
 }
 
@@ -5363,6 +5572,7 @@ static int wp__op_start(wp_fd *fd, wp_fd_op *op, wp__submit_fn submit, void *ctx
     memset(&op->ov, 0, sizeof op->ov);
     op->signal = 0;
     op->timed_out = 0;
+    op->tracked = 0;
     err = submit(fd, op, ctx, &got);
     if (fd->skip_on_success && (err == 0 || err == WSAEMSGSIZE || err == ERROR_MORE_DATA)) {
         /* finished, and no packet comes */
@@ -6000,45 +6210,42 @@ WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx) {
    takes its packet finishes it (wp__async_completed) and queues it on the
    loop's incoming stack, which becomes wp_loop_poll's next round. */
 
+static int wp__async_reads(const wp_async *a) {
+    return a->op == WINPOLL_ASYNC_READ || a->op == WINPOLL_ASYNC_READFROM || a->op == WINPOLL_ASYNC_ACCEPT;
+}
+
 static void wp__ready_push(wp_loop *loop, wp_async *a) {
     AcquireSRWLockExclusive(&loop->lock);
-    a->next = loop->incoming;
-    loop->incoming = a;
-    if (loop->leader == WINPOLL__LEAD_POLL && loop->lead_until > 0) {
-        /* queued by another thread while wp_loop_poll waits on the port:
-           end that wait (once; the leader's next scan publishes again) */
-        PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
-        loop->lead_until = 0;
-    }
+    wp__ready_queue(loop, a, a, a->op == WINPOLL_ASYNC_POST);
     ReleaseSRWLockExclusive(&loop->lock);
     wp__loop_kick(loop);
 }
 
 /* Takes at most max from the current round; when it is done, what came
-   in since is the next round. */
-static int wp__ready_pop(wp_loop *loop, wp_async **out, int max) {
+   in since becomes the next round, at most `rounds` times. *more is set
+   when something waits for a round that may not begin yet. */
+static int wp__ready_pop(wp_loop *loop, wp_async **out, int max, int rounds, int *more) {
     int n = 0;
     AcquireSRWLockExclusive(&loop->lock);
     while (n < max) {
         if (loop->round == NULL) {
-            if (loop->incoming == NULL) break;
-            loop->round = loop->incoming;
+            if ((loop->incoming == NULL && loop->queued == NULL) || rounds-- <= 0) break;
+            if (loop->queued != NULL) { /* timers and posts first, in their order, then the I/O */
+                loop->queued_last->next = loop->incoming;
+                loop->round = loop->queued;
+                loop->queued = NULL;
+            } else {
+                loop->round = loop->incoming;
+            }
             loop->incoming = NULL;
         }
         out[n] = loop->round;
         loop->round = loop->round->next;
         out[n++]->flight = NULL; /* the caller's again */
     }
+    *more = loop->round != NULL || loop->incoming != NULL || loop->queued != NULL;
     ReleaseSRWLockExclusive(&loop->lock);
     return n;
-}
-
-static void wp__async_unlink(wp_loop *loop, wp_async *a) {
-    AcquireSRWLockExclusive(&loop->lock);
-    if (a->prev != NULL) a->prev->next = a->next;
-    else loop->pending = a->next;
-    if (a->next != NULL) a->next->prev = a->prev;
-    ReleaseSRWLockExclusive(&loop->lock);
 }
 
 static int wp__submit_async(wp_fd *fd, wp_fd_op *op, void *ctx, DWORD *got) {
@@ -6140,13 +6347,9 @@ static void wp__async_run(wp_async *a, int have, long long r) {
                 op->async = a;
                 if (!wp__op_start(fd, op, wp__submit_async, a, &r)) {
                     /* Pending. Its packet may be taken at once: the leader
-                       waits (ASYNC_AWAITED) until a is in the list. */
+                       waits (ASYNC_AWAITED) until it is tracked. */
                     AcquireSRWLockExclusive(&loop->lock);
-                    a->prev = NULL;
-                    a->next = loop->pending;
-                    if (a->next != NULL) a->next->prev = a;
-                    loop->pending = a;
-                    wp__loop_deadline_armed(loop, dl);
+                    wp__op_track(loop, op);
                     ReleaseSRWLockExclusive(&loop->lock);
                     if (InterlockedExchange(&op->signal, WINPOLL__ASYNC_STARTED) == WINPOLL__ASYNC_AWAITED)
                         wp__wake(&op->signal, 1);
@@ -6175,7 +6378,9 @@ static void wp__async_completed(wp_async *a) {
             continue;
         wp__wait_on(&op->signal, &awaited, sizeof awaited, INFINITE);
     }
-    wp__async_unlink(a->fd->loop, a);
+    AcquireSRWLockExclusive(&a->fd->loop->lock);
+    wp__op_untrack(a->fd->loop, op);
+    ReleaseSRWLockExclusive(&a->fd->loop->lock);
     wp__async_run(a, 1, wp__op_result(a->fd, op));
 }
 
@@ -6195,6 +6400,19 @@ static int wp__async_abandon(wp_async *a, wp_fd *fd, int read, int r) {
     wp__fd_leave(fd, read ? 1 : 2);
     wp__async_unclaim(a);
     return r;
+}
+
+/* A claimed a's fields, set for a start of op on fd (NULL: none). */
+static void wp__async_setup(wp_async *a, wp_fd *fd, int op) {
+    a->fd = fd;
+    a->op = op;
+    a->truncated = 0;
+    a->result = 0;
+    a->next = NULL;
+    a->buf = NULL;
+    a->n = 0;
+    memset(&a->w, 0, sizeof a->w);
+    memset(&a->u, 0, sizeof a->u);
 }
 
 /* The common start: checks, the wp_async claimed, the FD's lock without
@@ -6217,15 +6435,7 @@ static int wp__async_begin(wp_async *a, wp_fd *fd, int op, int read) {
         if (dl != 0 && wp_monotonic_ns() >= dl) r = -WINPOLL_ERR_DEADLINE;
     }
     if (r < 0) return wp__async_abandon(a, fd, read, r);
-    a->fd = fd;
-    a->op = op;
-    a->truncated = 0;
-    a->result = 0;
-    a->next = a->prev = NULL;
-    a->buf = NULL;
-    a->n = 0;
-    memset(&a->w, 0, sizeof a->w);
-    memset(&a->u, 0, sizeof a->u);
+    wp__async_setup(a, fd, op);
     return 0;
 }
 
@@ -6344,6 +6554,63 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
     return 0;
 }
 
+WINPOLL_API int wp_async_timer(wp_async *a, wp_loop *loop, long long when_ns) {
+    int r;
+    if (a == NULL || loop == NULL || !loop->open || when_ns < 0) return -ERROR_INVALID_PARAMETER;
+    r = wp__async_claim(a);
+    if (r < 0) return r;
+    wp__async_setup(a, NULL, WINPOLL_ASYNC_TIMER);
+    a->w.loop = loop;
+    a->u.timer.when = when_ns;
+    a->u.timer.timer = 1;
+    AcquireSRWLockExclusive(&loop->lock);
+    wp__heap_insert(loop, &a->u.timer);
+    wp__loop_armed(loop, when_ns);
+    ReleaseSRWLockExclusive(&loop->lock);
+    if (loop->port == NULL) wp__loop_kick(loop); /* blocking mode: pollers sleep until the nearest */
+    return 0;
+}
+
+WINPOLL_API int wp_async_cancel(wp_async *a) {
+    wp_loop *loop;
+    int r = -ERROR_NOT_FOUND;
+    if (a == NULL) return -ERROR_INVALID_PARAMETER;
+    if (a->op != WINPOLL_ASYNC_TIMER) return -ERROR_NOT_SUPPORTED;
+    loop = a->w.loop;
+    AcquireSRWLockExclusive(&loop->lock);
+    if (a->flight == a && wp__heap_has(loop, &a->u.timer)) {
+        wp__heap_remove(loop, &a->u.timer);
+        a->result = -ERROR_OPERATION_ABORTED;
+        wp__ready_queue(loop, a, a, 1);
+        r = 0;
+    }
+    ReleaseSRWLockExclusive(&loop->lock);
+    if (r == 0) wp__loop_kick(loop);
+    return r;
+}
+
+WINPOLL_API int wp_loop_post(wp_loop *loop, wp_async *a) {
+    int r;
+    if (loop == NULL || a == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
+    r = wp__async_claim(a);
+    if (r < 0) return r;
+    wp__async_setup(a, NULL, WINPOLL_ASYNC_POST);
+    wp__ready_push(loop, a);
+    return 0;
+}
+
+/* Blocking mode, where no thread leads: fires the timers that are due and
+   returns when the caller's sleep must end, the nearest or limit. */
+static long long wp__loop_fire(wp_loop *loop, long long limit) {
+    int queued = 0;
+    long long next;
+    AcquireSRWLockExclusive(&loop->lock);
+    next = loop->timers != NULL ? wp__heap_fire(loop, &queued) : WINPOLL__NEVER;
+    ReleaseSRWLockExclusive(&loop->lock);
+    if (queued) wp__loop_kick(loop);
+    return next < limit ? next : limit;
+}
+
 WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeout_ms) {
     long long end = WINPOLL__NEVER;
     int n = 0, leading = 0;
@@ -6352,19 +6619,23 @@ WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeou
     if (timeout_ms > 0) end = wp_monotonic_ns() + (long long)timeout_ms * 1000000;
     for (;;) {
         LONG seq = loop->ready_seq;
+        long long until = end;
+        int rounds = max, more = 0;
         if (!leading && loop->port != NULL) leading = wp__lead_take(loop, WINPOLL__LEAD_POLL);
-        /* At most one port call a turn (none when it would only look and
-           nothing in flight has finished: wp__lead_turn). What the port
-           holds joins the next round, behind the current one (no
-           starving); with something queued the turn doesn't wait
-           (wp__loop_deadlines), and a queueing thread wakes a waiting turn
-           (wp__ready_push). */
-        if (leading) wp__lead_turn(loop, timeout_ms == 0 ? 0 : end);
-        n = wp__ready_pop(loop, out, max);
-        if (n > 0 || InterlockedExchange(&loop->woken, 0)) break;
+        /* The leader serves the port at most once a round, before the round
+           begins, so that what it holds joins the round that begins next
+           (no starving); with something queued or handed out already the
+           turn doesn't wait (wp__loop_timers), and a queueing thread wakes a
+           waiting turn (wp__ready_queue). */
+        if (leading) rounds = wp__lead_turn(loop, timeout_ms == 0 || n > 0 ? 0 : end);
+        else if (loop->port == NULL) until = wp__loop_fire(loop, end);
+        n += wp__ready_pop(loop, out + n, max - n, rounds, &more);
+        if (n == max || (n > 0 && (!leading || !more))) break;
+        if (n > 0 || more) continue; /* the next round, after the port */
+        if (InterlockedExchange(&loop->woken, 0)) break;
         if (timeout_ms == 0 || (end != WINPOLL__NEVER && wp_monotonic_ns() >= end)) break;
-        if (!leading) {
-            long long left = end == WINPOLL__NEVER ? -1 : (end - wp_monotonic_ns() + 999999) / 1000000;
+        if (!leading && !more) {
+            long long left = until == WINPOLL__NEVER ? -1 : (until - wp_monotonic_ns() + 999999) / 1000000;
             DWORD ms = left < 0 ? INFINITE : left > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)left;
             InterlockedIncrement(&loop->sleepers);
             wp__wait_on(&loop->ready_seq, &seq, sizeof seq, ms);

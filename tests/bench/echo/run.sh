@@ -4,7 +4,8 @@
 # 64 x 16 KiB, REPS runs (7) of SECS seconds (2) each (baseline and winpoll taking
 # turns), pinned (wineserver and the server on CPU 0, the load on CPU 1) and
 # unpinned; then the memory each
-# server holds per idle connection (1,000 of them). Prints markdown tables:
+# server holds per idle connection (1,000 of them), and the 64 x 64 B rate
+# with 10,000 idle connections held (see held). Prints markdown tables:
 # medians with min-max, and the ratio to the hand-written baseline: the
 # median, with min-max, of each winpoll run over the baseline run before it.
 set -eu
@@ -88,6 +89,51 @@ bench() {
     done
 }
 
+# held: 64 x 64 B on the completion-port servers, without and then with
+# HELD idle connections (10,000) held open beside them, HELD_REPS runs (3):
+# each server's rate with them over its rate without, and winpoll's ratio
+# over the baseline's. The held connections each have a read pending.
+HELD=${HELD:-10000}
+HELD_REPS=${HELD_REPS:-3}
+held() {
+    ulimit -n $((HELD + 4096)) 2>/dev/null || true
+    echo
+    echo "64 x 64 B with $HELD idle connections held (completion-port servers, unpinned)"
+    echo
+    echo "| server | round trips/s without | with $HELD held | with over without (min-max) |"
+    echo "|---|---|---|---|"
+    for kind in baseline winpoll; do
+        : > "$dir/held-$kind"
+        r=0
+        while [ $r -lt "$HELD_REPS" ]; do
+            start_server "$dir/server-iocp.exe" $kind --report $((HELD + 64))
+            without=$(field rate "$("$load" 127.0.0.1 "$port" 64 64 "$SECS")")
+            "$load" 127.0.0.1 "$port" --idle "$HELD" 600 > /dev/null &
+            lpid=$!
+            i=0
+            while ! grep -q accepted= "$dir/server.out" && [ $i -lt 1800 ]; do sleep 0.1; i=$((i + 1)); done
+            with=$(field rate "$("$load" 127.0.0.1 "$port" 64 64 "$SECS")")
+            kill $lpid 2>/dev/null || true; wait $lpid 2>/dev/null || true
+            stop_server
+            echo "$without $with" >> "$dir/held-$kind"
+            r=$((r + 1))
+        done
+        wo=$(awk '{print $1}' "$dir/held-$kind" | stats)
+        wi=$(awk '{print $2}' "$dir/held-$kind" | stats)
+        ra=$(awk '{printf "%.4f\n", $2 / $1}' "$dir/held-$kind" | stats 2)
+        eval "ratio_$kind=${ra%% *}"
+        printf '| iocp %s | %s | %s | %s (%s) |\n' "$kind" "${wo%% *}" "${wi%% *}" "${ra%% *}x" "${ra#* }"
+    done
+    echo
+    echo "winpoll's ratio over the baseline's: $(awk -v a="$ratio_winpoll" -v b="$ratio_baseline" 'BEGIN {printf "%.2f", a / b}')x"
+}
+
+if [ "${ONLY_HELD:-0}" = 1 ]; then
+    pin_server=""; pin_load=""
+    held
+    exit 0
+fi
+
 if [ -n "$run" ] && command -v taskset >/dev/null 2>&1; then
     # a wineserver of our own, on CPU 0 with the server
     wineserver_on_cpu0
@@ -99,6 +145,7 @@ if [ -n "$run" ] && command -v taskset >/dev/null 2>&1; then
 fi
 pin_server=""; pin_load=""
 bench "unpinned"
+held
 
 echo
 echo "| server | bytes per idle connection (1,000 held) |"

@@ -11,13 +11,14 @@
      winpoll   a thread per connection, wp_fd_read / wp_fd_write
      baseline  a thread per connection, plain recv / send
 
-       server KIND PORTFILE SECONDS [--port N] [--idle N]
+       server KIND PORTFILE SECONDS [--port N] [--idle N] [--report N]
 
    It listens on port N (default 0: any free port), writes the port to
    PORTFILE and stops after SECONDS. --idle N: the
    connections stay idle (winpoll: a zero-byte read each, no buffer); once
    N + 1 have come, it prints the process memory per connection, measured
-   as the private bytes between the 1st and the (N+1)th. */
+   as the private bytes between the 1st and the (N+1)th. --report N: it
+   prints accepted=N once N connections have come (they echo as usual). */
 #define WINPOLL_IMPLEMENTATION
 #include "../../../winpoll.h"
 
@@ -28,7 +29,7 @@
 
 #define BUF 16384
 
-static long long idle_n = -1;
+static long long idle_n = -1, report_n = -1;
 static volatile LONG accepted;
 static SIZE_T mem_first;
 
@@ -45,6 +46,10 @@ static SIZE_T private_bytes(void) {
 /* Counts a new connection; reports memory in --idle runs. */
 static void count_connection(void) {
     LONG n = InterlockedIncrement(&accepted);
+    if (n == report_n) {
+        printf("accepted=%ld\n", n);
+        fflush(stdout);
+    }
     if (idle_n < 0) return;
     if (n == 1) {
         Sleep(200);
@@ -286,12 +291,13 @@ int main(int argc, char **argv) {
     unsigned short port = 0;
     int i;
     if (argc < 4) {
-        fprintf(stderr, "usage: server winpoll|baseline PORTFILE SECONDS [--port N] [--idle N]\n");
+        fprintf(stderr, "usage: server winpoll|baseline PORTFILE SECONDS [--port N] [--idle N] [--report N]\n");
         return 2;
     }
     for (i = 4; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--idle") == 0) idle_n = atoll(argv[i + 1]);
         else if (strcmp(argv[i], "--port") == 0) port = (unsigned short)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--report") == 0) report_n = atoll(argv[i + 1]);
     }
     if (wp_init() != 0 || !listen_on(&l, port, argv[2])) return 1;
     CloseHandle(CreateThread(NULL, 0, stop_later, (LPVOID)(ULONG_PTR)atoi(argv[3]), 0, NULL));
