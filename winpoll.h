@@ -30,11 +30,17 @@
        >>process   pipes, spawning with an exact handle list, argument quoting, UTF-8 argv, wait, ids
        >>sockaddr  IPv4, IPv6 and AF_UNIX addresses: raw SOCKADDR and text forms, name lookup
        >>sockets   socket calls and options
-       >>fd        the FD: Go's fdMutex, close from any thread, file and pipe operations
        >>console   the streaming UTF-8/UTF-16 transcoder, console FDs, VT mode
-       >>loop      the completion port: attaching FDs (sockets, named pipes), execIO, deadlines, accept, connect,
-                   datagrams with addresses, gather writes, messages with control data, raw I/O,
-                   the async face (start, poll, wake)
+       >>fd        the FD: Go's fdMutex, close from any thread, file, pipe and console operations;
+                   in the implementation also the engine of the loop, before the operations that use it:
+         >>timers  the loop's timer heap: deadlines and timers
+         >>leader  the wait: one thread leads the port, the others sleep; deadlines and timers fire
+         >>execio  Go's execIO: start an overlapped operation, wait for it, its result
+         >>ops     the FD's life and operations: init, close, read, write, pread, pwrite, ...
+       >>loop      the completion port: attaching FDs (sockets, named pipes), deadlines, and
+         >>netops  accept, connect, datagrams with addresses, gather writes, messages with
+                   control data, raw I/O
+         >>async   the async face: start, timers, posts, poll, wake
        >>license   MIT
 
    OPTIONS
@@ -749,6 +755,73 @@ WINPOLL_API int wp_set_keepalive(SOCKET s, int on, unsigned long idle_ms, unsign
 WINPOLL_API int wp_multicast_join(SOCKET s, const wp_sockaddr *group, unsigned long ifindex);
 WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned long ifindex);
 
+/* >>console ----------------------------------------------------------------- */
+
+/* The streaming transcoder. Each direction keeps what a call could not
+   finish in a small state struct of yours (zero it to start):
+   wp_utf8_stream the bytes of a UTF-8 sequence cut by the end of a call,
+   wp_utf16_stream a high surrogate cut from its low one.
+   Invalid input becomes U+FFFD by Go's rule (utf8.DecodeRune's): at each
+   position where no valid sequence starts, one U+FFFD stands for one byte,
+   and the next byte is looked at afresh; overlong forms, encoded surrogates
+   (ED A0..BF) and values above U+10FFFF are invalid. In UTF-16 each unpaired
+   surrogate is one U+FFFD.
+   Both calls follow one buffer rule: they return the size of the whole
+   output (UTF-16 units, or bytes); when out is NULL or cap is smaller,
+   nothing is written and the state is left as it was (a size query);
+   otherwise the output is written (no NUL) and the state advances.
+   final = 1 ends the stream: what the state carries becomes U+FFFD. The
+   output never exceeds n + 3 units (UTF-8 to UTF-16) or 3 * n + 4 bytes
+   (UTF-16 to UTF-8), so a buffer of that size always takes it; with one
+   that size or larger the call makes one pass, not a count and a pass.
+   Nothing is read past in + n, and nothing of out is written past the
+   size returned. On x86 and x64 the work goes 16 bytes or units at a time
+   (SSE2), 32 for plain ASCII and, into UTF-16, for emoji text.
+   A state struct belongs to one stream: one thread at a time uses it. */
+typedef struct wp_utf8_stream {
+    unsigned char carry[3];
+    unsigned char n;
+} wp_utf8_stream;
+
+typedef struct wp_utf16_stream {
+    WCHAR high; /* 0, or a high surrogate waiting for its low one */
+} wp_utf16_stream;
+
+WINPOLL_API long long wp_utf8_stream_to_utf16(wp_utf8_stream *state, const char *in, size_t n, int final,
+                                              WCHAR *out, size_t cap);
+WINPOLL_API long long wp_utf16_stream_to_utf8(wp_utf16_stream *state, const WCHAR *in, size_t n, int final,
+                                              char *out, size_t cap);
+
+/* A console FD (WINPOLL_KIND_CONSOLE) reads and writes UTF-8 through
+   ReadConsoleW and WriteConsoleW, as Go does:
+   wp_fd_read asks ReadConsoleW for at most 10,000 units and never for more
+   units than n bytes can hold; the decoded bytes wait in the FD, so reads of
+   any size, even 1 byte, return every byte in order; a surrogate pair cut
+   between two ReadConsoleW calls is joined; Ctrl-Z (0x1A) at the start of a
+   read is end of input (returns 0 and is consumed), and later in the data it
+   ends the read before it; a read interrupted by Ctrl-C is retried.
+   wp_fd_write carries a UTF-8 sequence cut at the end of one write to the
+   next (writing the first byte of "é", then the second, shows "é"), writes
+   with WriteConsoleW in chunks of at most 16,000 units that never split a
+   surrogate pair, loops over short writes, and returns n: every byte is
+   taken. The FD allocates its buffers (about 50 KB for reading, 32 KB for
+   writing) through WINPOLL_MALLOC at its first console read or write.
+   A standard handle redirected to a pipe or file is not a console: its bytes
+   pass through unchanged. */
+
+/* wp_console_enable_vt: turns on virtual terminal processing on a console
+   output handle and sets the console's output code page to UTF-8 (65001),
+   saving the previous mode and code page in *saved. Returns 0 or the error
+   (-ERROR_INVALID_HANDLE when out is no console). wp_console_restore puts
+   them back. */
+typedef struct wp_console_saved {
+    DWORD mode;
+    UINT output_cp;
+} wp_console_saved;
+
+WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved);
+WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
+
 /* >>fd ---------------------------------------------------------------------- */
 
 /* What an FD holds. */
@@ -895,73 +968,6 @@ WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size);
 WINPOLL_API int wp_fd_sync(wp_fd *fd);
 WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode);
 WINPOLL_API int wp_fd_chdir(wp_fd *fd);
-
-/* >>console ----------------------------------------------------------------- */
-
-/* The streaming transcoder. Each direction keeps what a call could not
-   finish in a small state struct of yours (zero it to start):
-   wp_utf8_stream the bytes of a UTF-8 sequence cut by the end of a call,
-   wp_utf16_stream a high surrogate cut from its low one.
-   Invalid input becomes U+FFFD by Go's rule (utf8.DecodeRune's): at each
-   position where no valid sequence starts, one U+FFFD stands for one byte,
-   and the next byte is looked at afresh; overlong forms, encoded surrogates
-   (ED A0..BF) and values above U+10FFFF are invalid. In UTF-16 each unpaired
-   surrogate is one U+FFFD.
-   Both calls follow one buffer rule: they return the size of the whole
-   output (UTF-16 units, or bytes); when out is NULL or cap is smaller,
-   nothing is written and the state is left as it was (a size query);
-   otherwise the output is written (no NUL) and the state advances.
-   final = 1 ends the stream: what the state carries becomes U+FFFD. The
-   output never exceeds n + 3 units (UTF-8 to UTF-16) or 3 * n + 4 bytes
-   (UTF-16 to UTF-8), so a buffer of that size always takes it; with one
-   that size or larger the call makes one pass, not a count and a pass.
-   Nothing is read past in + n, and nothing of out is written past the
-   size returned. On x86 and x64 the work goes 16 bytes or units at a time
-   (SSE2), 32 for plain ASCII and, into UTF-16, for emoji text.
-   A state struct belongs to one stream: one thread at a time uses it. */
-typedef struct wp_utf8_stream {
-    unsigned char carry[3];
-    unsigned char n;
-} wp_utf8_stream;
-
-typedef struct wp_utf16_stream {
-    WCHAR high; /* 0, or a high surrogate waiting for its low one */
-} wp_utf16_stream;
-
-WINPOLL_API long long wp_utf8_stream_to_utf16(wp_utf8_stream *state, const char *in, size_t n, int final,
-                                              WCHAR *out, size_t cap);
-WINPOLL_API long long wp_utf16_stream_to_utf8(wp_utf16_stream *state, const WCHAR *in, size_t n, int final,
-                                              char *out, size_t cap);
-
-/* A console FD (WINPOLL_KIND_CONSOLE) reads and writes UTF-8 through
-   ReadConsoleW and WriteConsoleW, as Go does:
-   wp_fd_read asks ReadConsoleW for at most 10,000 units and never for more
-   units than n bytes can hold; the decoded bytes wait in the FD, so reads of
-   any size, even 1 byte, return every byte in order; a surrogate pair cut
-   between two ReadConsoleW calls is joined; Ctrl-Z (0x1A) at the start of a
-   read is end of input (returns 0 and is consumed), and later in the data it
-   ends the read before it; a read interrupted by Ctrl-C is retried.
-   wp_fd_write carries a UTF-8 sequence cut at the end of one write to the
-   next (writing the first byte of "é", then the second, shows "é"), writes
-   with WriteConsoleW in chunks of at most 16,000 units that never split a
-   surrogate pair, loops over short writes, and returns n: every byte is
-   taken. The FD allocates its buffers (about 50 KB for reading, 32 KB for
-   writing) through WINPOLL_MALLOC at its first console read or write.
-   A standard handle redirected to a pipe or file is not a console: its bytes
-   pass through unchanged. */
-
-/* wp_console_enable_vt: turns on virtual terminal processing on a console
-   output handle and sets the console's output code page to UTF-8 (65001),
-   saving the previous mode and code page in *saved. Returns 0 or the error
-   (-ERROR_INVALID_HANDLE when out is no console). wp_console_restore puts
-   them back. */
-typedef struct wp_console_saved {
-    DWORD mode;
-    UINT output_cp;
-} wp_console_saved;
-
-WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved);
-WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved);
 
 /* >>loop -------------------------------------------------------------------- */
 
@@ -1236,8 +1242,9 @@ WINPOLL_API int wp_async_timer(wp_async *a, wp_loop *loop, long long when_ns);
    when it was cancelled; -ERROR_NOT_FOUND when it had fired already (it is
    delivered with result 0, or was) and nothing changes; -ERROR_NOT_SUPPORTED
    for an operation that is no timer (FD operations end by a deadline or by
-   wp_fd_close). a must have been started, and its loop still be open. Any
-   thread may cancel, while a poll waits too. */
+   wp_fd_close). a must have been started (its wp_async_timer has returned),
+   and its loop still be open. Any thread may cancel, while a poll waits
+   too. */
 WINPOLL_API int wp_async_cancel(wp_async *a);
 
 /* wp_loop_post: hands a to loop from any thread (a worker, a console
@@ -3582,539 +3589,6 @@ WINPOLL_API int wp_multicast_leave(SOCKET s, const wp_sockaddr *group, unsigned 
     return wp__multicast(s, group, ifindex, 0);
 }
 
-/* >>fd ---------------------------------------------------------------------- */
-
-/* Waiting on a word. WaitOnAddress where Windows has it (8 and later);
-   otherwise a process-wide table of condition variables keyed by the
-   word's address, which works from Vista on. Both wake on a change of the
-   word and never need an object per FD. */
-#define WINPOLL__PARK_BUCKETS 64
-static struct wp__park_bucket {
-    SRWLOCK lock;
-    CONDITION_VARIABLE cv;
-} wp__park[WINPOLL__PARK_BUCKETS]; /* all zero: SRWLOCK_INIT and CONDITION_VARIABLE_INIT */
-
-static struct wp__park_bucket *wp__park_of(const volatile void *addr) {
-    ULONG_PTR a = (ULONG_PTR)addr;
-    return &wp__park[(a >> 3 ^ a >> 9) % WINPOLL__PARK_BUCKETS];
-}
-
-/* Sleeps while the size-byte word at addr equals *undesired, at most ms
-   (INFINITE: no limit); it may also return early, so callers look again. */
-static void wp__wait_on(volatile void *addr, void *undesired, size_t size, DWORD ms) {
-    if (wp__wait_on_address()) {
-        wp__imports.WaitOnAddress(addr, undesired, size, ms);
-    } else {
-        struct wp__park_bucket *b = wp__park_of(addr);
-        AcquireSRWLockExclusive(&b->lock);
-        if (memcmp((const void *)addr, undesired, size) == 0) SleepConditionVariableSRW(&b->cv, &b->lock, ms, 0);
-        ReleaseSRWLockExclusive(&b->lock);
-    }
-}
-
-/* Wakes the waiters of addr, whose word the caller has just changed. */
-static void wp__wake(volatile void *addr, int all) {
-    if (wp__wait_on_address()) {
-        if (all) wp__imports.WakeByAddressAll((PVOID)addr);
-        else wp__imports.WakeByAddressSingle((PVOID)addr);
-    } else {
-        /* taking the lock orders this wake after any waiter's look at the word */
-        struct wp__park_bucket *b = wp__park_of(addr);
-        AcquireSRWLockExclusive(&b->lock);
-        ReleaseSRWLockExclusive(&b->lock);
-        WakeAllConditionVariable(&b->cv);
-    }
-}
-
-/* A counting semaphore in one word (Go's runtime_Semacquire/Semrelease). */
-static void wp__sema_acquire(volatile LONG *s) {
-    for (;;) {
-        LONG v = *s, zero = 0;
-        if (v > 0) {
-            if (InterlockedCompareExchange(s, v - 1, v) == v) return;
-            continue;
-        }
-        wp__wait_on(s, &zero, sizeof zero, INFINITE);
-    }
-}
-
-static void wp__sema_release(volatile LONG *s) {
-    InterlockedIncrement(s);
-    wp__wake(s, 0);
-}
-
-/* The FD mutex, Go's fdMutex in one 64-bit word:
-   bit 0 closed, bit 1 read lock, bit 2 write lock, bits 3-22 references,
-   bits 23-42 threads waiting for the read lock, bits 43-62 for the write lock.
-   Every change is one compare-exchange; overflow is an error, never a wrap. */
-#define WINPOLL__MU_CLOSED    0x1ull
-#define WINPOLL__MU_RLOCK     0x2ull
-#define WINPOLL__MU_WLOCK     0x4ull
-#define WINPOLL__MU_REF       (1ull << 3)
-#define WINPOLL__MU_REF_MASK  (0xFFFFFull << 3)
-#define WINPOLL__MU_RWAIT     (1ull << 23)
-#define WINPOLL__MU_RWAIT_MASK (0xFFFFFull << 23)
-#define WINPOLL__MU_WWAIT     (1ull << 43)
-#define WINPOLL__MU_WWAIT_MASK (0xFFFFFull << 43)
-
-typedef char wp__mu_is_aligned[(offsetof(wp_fd, mu) % 8 == 0) ? 1 : -1];
-
-static unsigned long long wp__mu_load(wp_fd *fd) {
-#if defined(_WIN64)
-    return (unsigned long long)fd->mu;
-#else
-    return (unsigned long long)InterlockedCompareExchange64(&fd->mu, 0, 0); /* no torn read */
-#endif
-}
-
-static int wp__mu_cas(wp_fd *fd, unsigned long long old, unsigned long long new_state) {
-    return InterlockedCompareExchange64(&fd->mu, (LONG64)new_state, (LONG64)old) == (LONG64)old;
-}
-
-static int wp__fd_is_socket(const wp_fd *fd) {
-    return fd->kind >= WINPOLL_KIND_STREAM_SOCKET && fd->kind <= WINPOLL_KIND_OTHER_SOCKET;
-}
-
-static int wp__closing_error(const wp_fd *fd) {
-    return wp__fd_is_socket(fd) ? -WINPOLL_ERR_NET_CLOSING : -WINPOLL_ERR_FILE_CLOSING;
-}
-
-static void wp__fd_destroy(wp_fd *fd);
-static void wp__fd_close_wait(wp_fd *fd, unsigned long long st);
-static void wp__fd_lock_wait(wp_fd *fd, volatile LONG *sema);
-static void wp__fd_lock_passed(wp_fd *fd);
-
-/* Takes a reference. 0, or the closing error, or too many references. */
-static int wp__fdmu_incref(wp_fd *fd) {
-    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
-    for (;;) {
-        unsigned long long old = wp__mu_load(fd), n;
-        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
-        n = old + WINPOLL__MU_REF;
-        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
-        if (wp__mu_cas(fd, old, n)) return 0;
-    }
-}
-
-/* Marks the FD closed and takes a reference; the threads waiting for a
-   lock are woken and will find it closed. 0, or the closing error when it
-   was closed already. */
-static int wp__fdmu_incref_and_close(wp_fd *fd) {
-    unsigned long long old, n;
-    for (;;) {
-        old = wp__mu_load(fd);
-        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
-        n = (old | WINPOLL__MU_CLOSED) + WINPOLL__MU_REF;
-        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
-        n &= ~(WINPOLL__MU_RWAIT_MASK | WINPOLL__MU_WWAIT_MASK);
-        if (wp__mu_cas(fd, old, n)) break;
-    }
-    if (old & (WINPOLL__MU_RWAIT_MASK | WINPOLL__MU_WWAIT_MASK)) {
-        for (; old & WINPOLL__MU_RWAIT_MASK; old -= WINPOLL__MU_RWAIT) wp__sema_release(&fd->rsema);
-        for (; old & WINPOLL__MU_WWAIT_MASK; old -= WINPOLL__MU_WWAIT) wp__sema_release(&fd->wsema);
-        wp__fd_lock_passed(fd);
-    }
-    return 0;
-}
-
-/* After close, every change of the word may be the one wp_fd_close waits for. */
-static void wp__fdmu_changed(wp_fd *fd, unsigned long long n) {
-    if (n & WINPOLL__MU_CLOSED) wp__wake(&fd->mu, 1);
-}
-
-/* Drops a reference. Returns 1 when it was the last one of a closed FD:
-   the caller must then destroy it. */
-static int wp__fdmu_decref(wp_fd *fd) {
-    for (;;) {
-        unsigned long long old = wp__mu_load(fd), n;
-        WINPOLL_ASSERT((old & WINPOLL__MU_REF_MASK) != 0);
-        n = old - WINPOLL__MU_REF;
-        if (wp__mu_cas(fd, old, n)) {
-            wp__fdmu_changed(fd, n);
-            return (n & (WINPOLL__MU_CLOSED | WINPOLL__MU_REF_MASK)) == WINPOLL__MU_CLOSED;
-        }
-    }
-}
-
-/* wp__fdmu_rwlock's general case: the lock is held, the FD closed, or
-   another thread changed the word first. Unlike Go's, a thread that waits
-   holds a reference while it waits: in C nothing else keeps the struct
-   alive, and this way wp_fd_close waits until every woken waiter has left
-   it. */
-static int wp__fdmu_rwlock_wait(wp_fd *fd, int read) {
-    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
-    const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
-    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
-    volatile LONG *sema;
-    unsigned long long ref = WINPOLL__MU_REF; /* 0 once we hold one */
-    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
-    sema = read ? &fd->rsema : &fd->wsema;
-    for (;;) {
-        unsigned long long old = wp__mu_load(fd), n;
-        int err = 0;
-        if (old & WINPOLL__MU_CLOSED) err = wp__closing_error(fd); /* read fd before leaving it */
-        else if ((old & bit) == 0) n = (old | bit) + ref;
-        else if (((n = old + wait + ref) & mask) == 0) err = -WINPOLL_ERR_TOO_MANY_REFS;
-        if (err == 0 && (n & WINPOLL__MU_REF_MASK) == 0) err = -WINPOLL_ERR_TOO_MANY_REFS;
-        if (err != 0) {
-            if (ref == 0 && wp__fdmu_decref(fd)) wp__fd_destroy(fd); /* the reference we waited with */
-            return err;
-        }
-        if (wp__mu_cas(fd, old, n)) {
-            if ((old & bit) == 0) return 0;
-            ref = 0;
-            wp__fd_lock_wait(fd, sema); /* the unlock or the close that wakes us took our wait count */
-        }
-    }
-}
-
-/* Takes the read or the write lock, and a reference, only when the lock is
-   free: 0, -ERROR_BUSY, or the closing error. */
-static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
-    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
-    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
-    for (;;) {
-        unsigned long long old = wp__mu_load(fd), n;
-        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
-        if (old & bit) return -ERROR_BUSY;
-        n = (old | bit) + WINPOLL__MU_REF;
-        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
-        if (wp__mu_cas(fd, old, n)) return 0;
-    }
-}
-
-/* Takes the read lock (read = 1) or the write lock, and a reference: the
-   try above when the lock is free (one compare-exchange, small enough to be
-   inlined into every operation), else the general case. */
-static int wp__fdmu_rwlock(wp_fd *fd, int read) {
-    int r = wp__fdmu_tryrwlock(fd, read);
-    return r == -ERROR_BUSY ? wp__fdmu_rwlock_wait(fd, read) : r;
-}
-
-/* wp__fdmu_rwunlock's general case: wakes one waiter. The reference is
-   dropped after the wake, so that the FD (and its loop) outlive it. */
-static int wp__fdmu_rwunlock_wake(wp_fd *fd, int read) {
-    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
-    const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
-    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
-    for (;;) {
-        unsigned long long old = wp__mu_load(fd), n;
-        WINPOLL_ASSERT((old & bit) != 0 && (old & WINPOLL__MU_REF_MASK) != 0);
-        n = old & ~bit;
-        if (old & mask) n -= wait;
-        if (wp__mu_cas(fd, old, n)) {
-            if (old & mask) {
-                wp__sema_release(read ? &fd->rsema : &fd->wsema);
-                wp__fd_lock_passed(fd);
-            }
-            return wp__fdmu_decref(fd);
-        }
-    }
-}
-
-/* Drops the lock and the reference: one compare-exchange when nobody waits
-   and the FD is open, else the general case above. Returns 1 when it was
-   the last reference of a closed FD. */
-static int wp__fdmu_rwunlock(wp_fd *fd, int read) {
-    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
-    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
-    unsigned long long old = wp__mu_load(fd);
-    if ((old & (WINPOLL__MU_CLOSED | mask)) == 0 && (old & bit) != 0 && (old & WINPOLL__MU_REF_MASK) != 0 &&
-        wp__mu_cas(fd, old, (old & ~bit) - WINPOLL__MU_REF))
-        return 0;
-    return wp__fdmu_rwunlock_wake(fd, read);
-}
-
-/* Closes the handle; the last touch of fd, so that wp_fd_close may return
-   and its caller free the struct. */
-static void wp__fd_destroy(wp_fd *fd) {
-    if (wp__fd_is_socket(fd))
-        fd->close_result = closesocket((SOCKET)fd->handle) == 0 ? 0 : wp__wsa_error();
-    else
-        fd->close_result = CloseHandle(fd->handle) ? 0 : wp__last_error();
-    fd->handle = INVALID_HANDLE_VALUE;
-#if WINPOLL__BLOCKING
-    if (fd->rop.m.event != NULL) CloseHandle((HANDLE)fd->rop.m.event);
-    if (fd->wop.m.event != NULL) CloseHandle((HANDLE)fd->wop.m.event);
-    fd->rop.m.event = fd->wop.m.event = NULL;
-#endif
-    if (fd->kind == WINPOLL_KIND_CONSOLE) {
-        WINPOLL__FREE(fd->k.console.in, NULL);
-        WINPOLL__FREE(fd->k.console.out, NULL);
-        fd->k.console.in = fd->k.console.out = NULL;
-    }
-    wp__sema_release(&fd->csema);
-}
-
-/* The ends of an operation: with the lock (0 none, 1 read, 2 write), and
-   the error an interrupted call gets when the FD was closed under it. */
-static void wp__fd_leave(wp_fd *fd, int lock) {
-    int last = lock == 0 ? wp__fdmu_decref(fd) : wp__fdmu_rwunlock(fd, lock == 1);
-    if (last) wp__fd_destroy(fd);
-}
-
-static long long wp__fd_result(wp_fd *fd, long long r) {
-    if ((r == -ERROR_OPERATION_ABORTED || r == -WINPOLL__ERROR_HANDLES_CLOSED) && (wp__mu_load(fd) & WINPOLL__MU_CLOSED))
-        return wp__closing_error(fd);
-    return r;
-}
-
-WINPOLL_API int wp_handle_kind(HANDLE h) {
-    DWORD type, mode;
-    if (h == NULL || h == INVALID_HANDLE_VALUE) return -ERROR_INVALID_HANDLE;
-    type = GetFileType(h);
-    if (type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR) return wp__last_error();
-    if (type == FILE_TYPE_DISK) {
-        BY_HANDLE_FILE_INFORMATION bh;
-        if (GetFileInformationByHandle(h, &bh) && (bh.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
-            return WINPOLL_KIND_DIR;
-        return WINPOLL_KIND_FILE;
-    }
-    if (type == FILE_TYPE_CHAR) return GetConsoleMode(h, &mode) ? WINPOLL_KIND_CONSOLE : WINPOLL_KIND_FILE;
-    if (type == FILE_TYPE_PIPE) {
-        int so = 0;
-        if (wp_init() == 0 && wp_getsockopt_int((SOCKET)h, SOL_SOCKET, SO_TYPE, &so) == 0) {
-            if (so == SOCK_STREAM) return WINPOLL_KIND_STREAM_SOCKET;
-            if (so == SOCK_DGRAM) return WINPOLL_KIND_DGRAM_SOCKET;
-            return WINPOLL_KIND_OTHER_SOCKET;
-        }
-        return WINPOLL_KIND_PIPE;
-    }
-    return WINPOLL_KIND_FILE;
-}
-
-WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind) {
-    if (fd == NULL || kind < 0 || kind > WINPOLL_KIND_OTHER_SOCKET) return -ERROR_INVALID_PARAMETER;
-    if (h == NULL || h == INVALID_HANDLE_VALUE) return -ERROR_INVALID_HANDLE;
-    if (kind == 0) {
-        kind = wp_handle_kind(h);
-        if (kind < 0) return kind;
-    }
-    memset(fd, 0, sizeof *fd);
-    fd->kind = kind;
-    fd->handle = h;
-    fd->rop.read = 1;
-    wp__wait_on_address(); /* before the FD can wait: in a plain context, not a first wait's */
-    if (kind != WINPOLL_KIND_CONSOLE) InitializeSRWLock(&fd->k.pos_lock);
-    return 0;
-}
-
-WINPOLL_API int wp_fd_close(wp_fd *fd) {
-    int r;
-    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
-    r = wp__fdmu_incref_and_close(fd);
-    if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_PIPE || wp__fd_is_socket(fd)) {
-        /* Evict: a reader or writer blocked in a synchronous call on the pipe
-           or socket (CancelIoEx ends a blocking recv too).
-           One that has its lock but has not yet entered ReadFile would miss a
-           single cancel, so cancel again until only our reference is left.
-           Our reference keeps the handle open meanwhile. */
-        for (;;) {
-            unsigned long long st = wp__mu_load(fd);
-            if ((st & WINPOLL__MU_REF_MASK) == WINPOLL__MU_REF) break;
-            CancelIoEx(fd->handle, NULL);
-            wp__fd_close_wait(fd, st);
-        }
-    }
-    if (wp__fdmu_decref(fd)) wp__fd_destroy(fd);
-    wp__sema_acquire(&fd->csema); /* until the last user has closed the handle */
-    return fd->close_result;
-}
-
-WINPOLL_API int wp_fd_is_stream(const wp_fd *fd) {
-    return fd != NULL && fd->kind != WINPOLL_KIND_DGRAM_SOCKET && fd->kind != WINPOLL_KIND_OTHER_SOCKET;
-}
-
-WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd) { return wp_fd_is_stream(fd); }
-
-static long long wp__console_read(wp_fd *fd, void *buf, size_t n);
-static long long wp__console_write(wp_fd *fd, const void *buf, size_t n);
-static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n);
-
-/* Attached to a loop: the socket's or pipe's I/O runs as overlapped
-   operations, waited for on the loop's port (in blocking mode, on the
-   operation's event). */
-static int wp__fd_attached(const wp_fd *fd) { return fd->loop != NULL; }
-
-/* wp_fd_read under the read lock. */
-static long long wp__fd_read_locked(wp_fd *fd, void *buf, size_t n) {
-    if (fd->kind == WINPOLL_KIND_CONSOLE) return wp__console_read(fd, buf, n);
-    if (wp__fd_attached(fd)) return wp__exec_rw(fd, 1, buf, n);
-    if (wp__fd_is_socket(fd)) return wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
-    return wp__fd_result(fd, wp_read(fd->handle, buf, n));
-}
-
-WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
-    long long r = wp__fdmu_rwlock(fd, 1);
-    if (r < 0) return r;
-    r = wp__fd_read_locked(fd, buf, n);
-    wp__fd_leave(fd, 1);
-    return r;
-}
-
-/* Writes all of buf: at offset when offset >= 0 (an OVERLAPPED position on
-   a synchronous handle), else at the file position. */
-static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long long offset) {
-    static const char nothing[1] = {0};
-    size_t done = 0;
-    if (buf == NULL) {
-        if (n > 0) return -ERROR_INVALID_PARAMETER;
-        buf = nothing;
-    }
-    /* n = 0 still makes one call, as Go's Write does: a message-mode pipe
-       carries an empty message. A positioned write of nothing makes none. */
-    if (n == 0 && offset >= 0) return 0;
-    do {
-        DWORD put = 0, want = wp__rw_len(n - done);
-        OVERLAPPED ov, *pov = NULL;
-        if (offset >= 0) {
-            unsigned long long at = (unsigned long long)offset + done;
-            memset(&ov, 0, sizeof ov);
-            ov.Offset = (DWORD)at;
-            ov.OffsetHigh = (DWORD)(at >> 32);
-            pov = &ov;
-        }
-        if (wp__fd_is_socket(fd) || wp__fd_attached(fd)) { /* no plain WriteFile on an overlapped handle */
-            long long sent = wp__fd_attached(fd) ? wp__exec_rw(fd, 0, (char *)(ULONG_PTR)buf + done, want)
-                                                : wp_sendto((SOCKET)fd->handle, (const char *)buf + done, want, 0, NULL);
-            if (sent < 0) {
-                sent = wp__fd_result(fd, sent);
-                return done > 0 ? (long long)done : sent;
-            }
-            put = (DWORD)sent;
-        } else if (!WriteFile(fd->handle, (const char *)buf + done, want, &put, pov)) {
-            long long e = wp__fd_result(fd, wp__last_error());
-            return done > 0 ? (long long)done : e;
-        }
-        if (put == 0) break; /* nothing taken: a short write, not a loop */
-        done += put;
-    } while (done < n);
-    return (long long)done;
-}
-
-WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n) {
-    long long r = wp__fdmu_rwlock(fd, 0);
-    if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_write(fd, buf, n);
-    else r = wp__fd_write_all(fd, buf, n, -1);
-    wp__fd_leave(fd, 2);
-    return r;
-}
-
-/* Runs a positioned read (write = 0) or write with the file position kept. */
-static long long wp__fd_positioned(wp_fd *fd, void *buf, size_t n, long long offset, int write) {
-    LARGE_INTEGER zero, pos;
-    long long r;
-    if (offset < 0) return -ERROR_NEGATIVE_SEEK;
-    r = wp__fdmu_incref(fd);
-    if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_PIPE || fd->kind == WINPOLL_KIND_CONSOLE || wp__fd_is_socket(fd)) {
-        wp__fd_leave(fd, 0);
-        return -ERROR_SEEK_ON_DEVICE;
-    }
-    AcquireSRWLockExclusive(&fd->k.pos_lock);
-    zero.QuadPart = 0;
-    if (!SetFilePointerEx(fd->handle, zero, &pos, FILE_CURRENT)) {
-        r = wp__last_error();
-    } else {
-        if (write) {
-            r = wp__fd_write_all(fd, buf, n, offset);
-        } else {
-            OVERLAPPED ov;
-            DWORD got = 0;
-            memset(&ov, 0, sizeof ov);
-            ov.Offset = (DWORD)offset;
-            ov.OffsetHigh = (DWORD)((unsigned long long)offset >> 32);
-            if (buf == NULL && n > 0) r = -ERROR_INVALID_PARAMETER;
-            else if (ReadFile(fd->handle, buf, wp__rw_len(n), &got, &ov))
-                r = (long long)got;
-            else
-                r = GetLastError() == ERROR_HANDLE_EOF ? 0 : wp__last_error();
-        }
-        SetFilePointerEx(fd->handle, pos, NULL, FILE_BEGIN); /* Windows moved it: put it back */
-    }
-    ReleaseSRWLockExclusive(&fd->k.pos_lock);
-    wp__fd_leave(fd, 0);
-    return r;
-}
-
-WINPOLL_API long long wp_fd_pread(wp_fd *fd, void *buf, size_t n, long long offset) {
-    return wp__fd_positioned(fd, buf, n, offset, 0);
-}
-
-WINPOLL_API long long wp_fd_pwrite(wp_fd *fd, const void *buf, size_t n, long long offset) {
-    return wp__fd_positioned(fd, (void *)(ULONG_PTR)buf, n, offset, 1);
-}
-
-WINPOLL_API long long wp_fd_seek(wp_fd *fd, long long offset, int whence) {
-    long long r = wp__fdmu_incref(fd);
-    if (r < 0) return r;
-    if (fd->kind == WINPOLL_KIND_PIPE || fd->kind == WINPOLL_KIND_CONSOLE || wp__fd_is_socket(fd)) {
-        r = -ERROR_SEEK_ON_DEVICE;
-    } else {
-        AcquireSRWLockExclusive(&fd->k.pos_lock);
-        r = wp_seek(fd->handle, offset, whence);
-        ReleaseSRWLockExclusive(&fd->k.pos_lock);
-    }
-    wp__fd_leave(fd, 0);
-    return r;
-}
-
-/* The reference-only calls, one handle function each: the FD's reference
-   is taken before the call and dropped, by wp__fd_unref, after it. */
-static int wp__fd_unref(wp_fd *fd, int r) {
-    wp__fd_leave(fd, 0);
-    return r;
-}
-
-WINPOLL_API int wp_fd_stat(wp_fd *fd, wp_file_info *info) {
-    int r = wp__fdmu_incref(fd);
-    return r < 0 ? r : wp__fd_unref(fd, wp_fstat(fd->handle, info));
-}
-
-WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size) {
-    int r = wp__fdmu_incref(fd);
-    return r < 0 ? r : wp__fd_unref(fd, wp_ftruncate(fd->handle, size));
-}
-
-WINPOLL_API int wp_fd_sync(wp_fd *fd) {
-    int r = wp__fdmu_incref(fd);
-    return r < 0 ? r : wp__fd_unref(fd, wp_fsync(fd->handle));
-}
-
-WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode) {
-    int r = wp__fdmu_incref(fd);
-    return r < 0 ? r : wp__fd_unref(fd, wp_fchmod(fd->handle, mode));
-}
-
-/* The directory of a handle made current: its final path, without the
-   \\?\ prefix where the rest is an ordinary drive path. */
-static int wp__fchdir(HANDLE h) {
-    WCHAR small[MAX_PATH + 8], *w = small, *p;
-    DWORD n = GetFinalPathNameByHandleW(h, small, MAX_PATH + 8, 0), size;
-    int r = 0;
-    if (n == 0) return wp__last_error();
-    if (n >= MAX_PATH + 8) {
-        size = n + 1;
-        w = (WCHAR *)WINPOLL__MALLOC(size * sizeof(WCHAR), NULL);
-        if (w == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
-        n = GetFinalPathNameByHandleW(h, w, size, 0);
-        if (n == 0 || n >= size) r = n == 0 ? wp__last_error() : -ERROR_INSUFFICIENT_BUFFER;
-    }
-    p = w;
-    if (r == 0 && n >= 6 && w[0] == '\\' && w[1] == '\\' && w[2] == '?' && w[3] == '\\' && w[5] == ':' && n < MAX_PATH + 4)
-        p = w + 4;
-    if (r == 0 && !SetCurrentDirectoryW(p)) r = wp__last_error();
-    if (w != small) WINPOLL__FREE(w, NULL);
-    return r;
-}
-
-WINPOLL_API int wp_fd_chdir(wp_fd *fd) {
-    int r = wp__fdmu_incref(fd);
-    return r < 0 ? r : wp__fd_unref(fd, wp__fchdir(fd->handle));
-}
-
 /* >>console ----------------------------------------------------------------- */
 
 #if WINPOLL__SSE2
@@ -4883,84 +4357,6 @@ WINPOLL_API long long wp_utf16_stream_to_utf8(wp_utf16_stream *st, const WCHAR *
     return (long long)wp__utf16_to_8(st, in, n, final, out, cap, 1);
 }
 
-/* A console FD's buffers, allocated at its first read or write. */
-#define WINPOLL__CONSOLE_READ_UNITS 10000  /* ReadConsoleW fails somewhat above 16384 */
-#define WINPOLL__CONSOLE_WRITE_UNITS 16000
-typedef struct wp__console_in {
-    wp_utf16_stream dec; /* a high surrogate between two ReadConsoleW calls */
-    size_t len, off;     /* decoded bytes, and how many were taken */
-    WCHAR units[WINPOLL__CONSOLE_READ_UNITS];
-    char bytes[3 * WINPOLL__CONSOLE_READ_UNITS + 4];
-} wp__console_in;
-typedef struct wp__console_out {
-    wp_utf8_stream enc; /* a UTF-8 sequence cut at the end of a write */
-    WCHAR units[WINPOLL__CONSOLE_WRITE_UNITS];
-} wp__console_out;
-
-static long long wp__console_read(wp_fd *fd, void *buf, size_t n) {
-    wp__console_in *c = (wp__console_in *)fd->k.console.in;
-    unsigned char *b = (unsigned char *)buf;
-    size_t i;
-    if (n == 0) return 0;
-    if (buf == NULL) return -ERROR_INVALID_PARAMETER;
-    if (c == NULL) {
-        c = (wp__console_in *)WINPOLL__MALLOC(sizeof *c, NULL);
-        if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
-        c->dec.high = 0;
-        c->len = c->off = 0;
-        fd->k.console.in = c;
-    }
-    while (c->off >= c->len) {
-        /* never more units than n bytes can hold: each unit is a byte or more */
-        DWORD want = n < WINPOLL__CONSOLE_READ_UNITS ? (DWORD)n : WINPOLL__CONSOLE_READ_UNITS, got = 0;
-        SetLastError(0);
-        if (!ReadConsoleW(fd->handle, c->units, want, &got, NULL)) return wp__fd_result(fd, wp__last_error());
-        if (got == 0 && GetLastError() == ERROR_OPERATION_ABORTED) continue; /* Ctrl-C: read again */
-        c->len = (size_t)wp_utf16_stream_to_utf8(&c->dec, c->units, got, got == 0, c->bytes, sizeof c->bytes);
-        c->off = 0;
-        if (got == 0) break;
-    }
-    for (i = 0; c->off + i < c->len && i < n; i++) {
-        unsigned char x = (unsigned char)c->bytes[c->off + i];
-        if (x == 0x1A) { /* Ctrl-Z: end of input at the start, else the end of this read */
-            if (i == 0) c->off++;
-            break;
-        }
-        b[i] = x;
-    }
-    c->off += i;
-    return (long long)i;
-}
-
-static long long wp__console_write(wp_fd *fd, const void *buf, size_t n) {
-    wp__console_out *c = (wp__console_out *)fd->k.console.out;
-    const char *p = (const char *)buf;
-    size_t done = 0;
-    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
-    if (c == NULL) {
-        c = (wp__console_out *)WINPOLL__MALLOC(sizeof *c, NULL);
-        if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
-        c->enc.n = 0;
-        fd->k.console.out = c;
-    }
-    while (done < n) {
-        /* with the carry (3 bytes at most) this fills at most 16,000 units,
-           and the decoder never ends them between a surrogate pair */
-        size_t take = n - done > WINPOLL__CONSOLE_WRITE_UNITS - 3 ? WINPOLL__CONSOLE_WRITE_UNITS - 3 : n - done;
-        long long m = wp_utf8_stream_to_utf16(&c->enc, p + done, take, 0, c->units, WINPOLL__CONSOLE_WRITE_UNITS);
-        const WCHAR *u = c->units;
-        done += take;
-        while (m > 0) {
-            DWORD put = 0;
-            if (!WriteConsoleW(fd->handle, u, (DWORD)m, &put, NULL)) return wp__fd_result(fd, wp__last_error());
-            if (put == 0) return -ERROR_WRITE_FAULT; /* the console took nothing: no endless loop */
-            u += put;
-            m -= put;
-        }
-    }
-    return (long long)n;
-}
-
 #define WINPOLL__VT_PROCESSING 0x0004 /* ENABLE_VIRTUAL_TERMINAL_PROCESSING, which older SDKs lack */
 
 WINPOLL_API int wp_console_enable_vt(HANDLE out, wp_console_saved *saved) {
@@ -4989,156 +4385,283 @@ WINPOLL_API int wp_console_restore(HANDLE out, const wp_console_saved *saved) {
     return SetConsoleOutputCP(saved->output_cp) ? 0 : wp__last_error();
 }
 
-/* >>loop -------------------------------------------------------------------- */
+/* >>fd ---------------------------------------------------------------------- */
 
-#define WINPOLL__KEY_IO    ((ULONG_PTR)0x57504F4Cu) /* our operations' packets */
-#define WINPOLL__KEY_WAKE  ((ULONG_PTR)0x57414B45u) /* "look again": deadlines moved, wp_loop_wake */
-#define WINPOLL__KEY_TIMER ((ULONG_PTR)0x5754494Du) /* the high-resolution timer fired */
-/* An OVERLAPPED whose operation is in flight: Internal is STATUS_PENDING
-   (HasOverlappedIoCompleted's test, spelled out: winnt.h leaves
-   STATUS_PENDING out under WIN32_NO_STATUS). */
-#define WINPOLL__OV_PENDING(ov) (*(volatile ULONG_PTR *)&(ov)->Internal == (ULONG_PTR)0x103u) /* the kernel writes it */
-#define WINPOLL__LEAD_OP   1 /* loop->leader: a blocking call (or close) polls the port */
-#define WINPOLL__LEAD_POLL 2 /* loop->leader: wp_loop_poll does */
-#define WINPOLL__LEAD_LOCK 3 /* loop->leader: a thread waiting for an FD's lock does */
-/* op->signal of a blocking operation */
-#define WINPOLL__OP_WAITING 0
-#define WINPOLL__OP_DONE    1
-#define WINPOLL__OP_LEAD    2
-/* op->signal of an async one: the starting thread's hold on it */
-#define WINPOLL__ASYNC_STARTING 0
-#define WINPOLL__ASYNC_STARTED  1
-#define WINPOLL__ASYNC_AWAITED  2
-#define WINPOLL__NEVER 0x7FFFFFFFFFFFFFFFll
+/* Waiting on a word. WaitOnAddress where Windows has it (8 and later);
+   otherwise a process-wide table of condition variables keyed by the
+   word's address, which works from Vista on. Both wake on a change of the
+   word and never need an object per FD. */
+#define WINPOLL__PARK_BUCKETS 64
+static struct wp__park_bucket {
+    SRWLOCK lock;
+    CONDITION_VARIABLE cv;
+} wp__park[WINPOLL__PARK_BUCKETS]; /* all zero: SRWLOCK_INIT and CONDITION_VARIABLE_INIT */
 
-WINPOLL_API int wp_loop_init(wp_loop *loop) {
-    int r;
-    if (loop == NULL) return -ERROR_INVALID_PARAMETER;
-    memset(loop, 0, sizeof *loop);
-    InitializeSRWLock(&loop->lock);
-    r = wp_init();
-    if (r < 0) return r;
-#if !WINPOLL__BLOCKING
-    loop->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
-    if (loop->port == NULL) return wp__last_error();
-    /* A port wait's timeout is rounded up to the clock tick, 15.6 ms by
-       default (go.dev/issue/44343). A high-resolution timer whose expiry
-       arrives on the port as a packet ends timed waits on time. Without
-       one (before Windows 10 1803; Wine), see wp__port_wait. */
-    if (wp__imports.NtCreateWaitCompletionPacket != NULL) {
-        loop->timer = CreateWaitableTimerExW(NULL, NULL, 0x2 /* CREATE_WAITABLE_TIMER_HIGH_RESOLUTION */,
-                                             TIMER_ALL_ACCESS);
-        if (loop->timer != NULL &&
-            wp__imports.NtCreateWaitCompletionPacket(&loop->timer_packet, GENERIC_ALL, NULL) < 0) {
-            loop->timer_packet = NULL;
-        }
-        if (loop->timer_packet == NULL && loop->timer != NULL) {
-            CloseHandle(loop->timer);
-            loop->timer = NULL;
-        }
+static struct wp__park_bucket *wp__park_of(const volatile void *addr) {
+    ULONG_PTR a = (ULONG_PTR)addr;
+    return &wp__park[(a >> 3 ^ a >> 9) % WINPOLL__PARK_BUCKETS];
+}
+
+/* Sleeps while the size-byte word at addr equals *undesired, at most ms
+   (INFINITE: no limit); it may also return early, so callers look again. */
+static void wp__wait_on(volatile void *addr, void *undesired, size_t size, DWORD ms) {
+    if (wp__wait_on_address()) {
+        wp__imports.WaitOnAddress(addr, undesired, size, ms);
+    } else {
+        struct wp__park_bucket *b = wp__park_of(addr);
+        AcquireSRWLockExclusive(&b->lock);
+        if (memcmp((const void *)addr, undesired, size) == 0) SleepConditionVariableSRW(&b->cv, &b->lock, ms, 0);
+        ReleaseSRWLockExclusive(&b->lock);
     }
+}
+
+/* Wakes the waiters of addr, whose word the caller has just changed. */
+static void wp__wake(volatile void *addr, int all) {
+    if (wp__wait_on_address()) {
+        if (all) wp__imports.WakeByAddressAll((PVOID)addr);
+        else wp__imports.WakeByAddressSingle((PVOID)addr);
+    } else {
+        /* taking the lock orders this wake after any waiter's look at the word */
+        struct wp__park_bucket *b = wp__park_of(addr);
+        AcquireSRWLockExclusive(&b->lock);
+        ReleaseSRWLockExclusive(&b->lock);
+        WakeAllConditionVariable(&b->cv);
+    }
+}
+
+/* A counting semaphore in one word (Go's runtime_Semacquire/Semrelease). */
+static void wp__sema_acquire(volatile LONG *s) {
+    for (;;) {
+        LONG v = *s, zero = 0;
+        if (v > 0) {
+            if (InterlockedCompareExchange(s, v - 1, v) == v) return;
+            continue;
+        }
+        wp__wait_on(s, &zero, sizeof zero, INFINITE);
+    }
+}
+
+static void wp__sema_release(volatile LONG *s) {
+    InterlockedIncrement(s);
+    wp__wake(s, 0);
+}
+
+/* The FD mutex, Go's fdMutex in one 64-bit word:
+   bit 0 closed, bit 1 read lock, bit 2 write lock, bits 3-22 references,
+   bits 23-42 threads waiting for the read lock, bits 43-62 for the write lock.
+   Every change is one compare-exchange; overflow is an error, never a wrap. */
+#define WINPOLL__MU_CLOSED    0x1ull
+#define WINPOLL__MU_RLOCK     0x2ull
+#define WINPOLL__MU_WLOCK     0x4ull
+#define WINPOLL__MU_REF       (1ull << 3)
+#define WINPOLL__MU_REF_MASK  (0xFFFFFull << 3)
+#define WINPOLL__MU_RWAIT     (1ull << 23)
+#define WINPOLL__MU_RWAIT_MASK (0xFFFFFull << 23)
+#define WINPOLL__MU_WWAIT     (1ull << 43)
+#define WINPOLL__MU_WWAIT_MASK (0xFFFFFull << 43)
+
+typedef char wp__mu_is_aligned[(offsetof(wp_fd, mu) % 8 == 0) ? 1 : -1];
+
+static unsigned long long wp__mu_load(wp_fd *fd) {
+#if defined(_WIN64)
+    return (unsigned long long)fd->mu;
+#else
+    return (unsigned long long)InterlockedCompareExchange64(&fd->mu, 0, 0); /* no torn read */
 #endif
-    loop->open = 1;
+}
+
+static int wp__mu_cas(wp_fd *fd, unsigned long long old, unsigned long long new_state) {
+    return InterlockedCompareExchange64(&fd->mu, (LONG64)new_state, (LONG64)old) == (LONG64)old;
+}
+
+static int wp__fd_is_socket(const wp_fd *fd) {
+    return fd->kind >= WINPOLL_KIND_STREAM_SOCKET && fd->kind <= WINPOLL_KIND_OTHER_SOCKET;
+}
+
+static int wp__closing_error(const wp_fd *fd) {
+    return wp__fd_is_socket(fd) ? -WINPOLL_ERR_NET_CLOSING : -WINPOLL_ERR_FILE_CLOSING;
+}
+
+/* Closes the handle; the last touch of fd, so that wp_fd_close may return
+   and its caller free the struct. */
+static void wp__fd_destroy(wp_fd *fd) {
+    if (wp__fd_is_socket(fd))
+        fd->close_result = closesocket((SOCKET)fd->handle) == 0 ? 0 : wp__wsa_error();
+    else
+        fd->close_result = CloseHandle(fd->handle) ? 0 : wp__last_error();
+    fd->handle = INVALID_HANDLE_VALUE;
+#if WINPOLL__BLOCKING
+    if (fd->rop.m.event != NULL) CloseHandle((HANDLE)fd->rop.m.event);
+    if (fd->wop.m.event != NULL) CloseHandle((HANDLE)fd->wop.m.event);
+    fd->rop.m.event = fd->wop.m.event = NULL;
+#endif
+    if (fd->kind == WINPOLL_KIND_CONSOLE) {
+        WINPOLL__FREE(fd->k.console.in, NULL);
+        WINPOLL__FREE(fd->k.console.out, NULL);
+        fd->k.console.in = fd->k.console.out = NULL;
+    }
+    wp__sema_release(&fd->csema);
+}
+
+/* A lock waiter on a port serves the loop meanwhile (see leader). */
+static void wp__fd_lock_wait(wp_fd *fd, volatile LONG *sema);
+static void wp__fd_lock_passed(wp_fd *fd);
+
+/* Takes a reference. 0, or the closing error, or too many references. */
+static int wp__fdmu_incref(wp_fd *fd) {
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
+        n = old + WINPOLL__MU_REF;
+        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
+        if (wp__mu_cas(fd, old, n)) return 0;
+    }
+}
+
+/* Marks the FD closed and takes a reference; the threads waiting for a
+   lock are woken and will find it closed. 0, or the closing error when it
+   was closed already. */
+static int wp__fdmu_incref_and_close(wp_fd *fd) {
+    unsigned long long old, n;
+    for (;;) {
+        old = wp__mu_load(fd);
+        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
+        n = (old | WINPOLL__MU_CLOSED) + WINPOLL__MU_REF;
+        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
+        n &= ~(WINPOLL__MU_RWAIT_MASK | WINPOLL__MU_WWAIT_MASK);
+        if (wp__mu_cas(fd, old, n)) break;
+    }
+    if (old & (WINPOLL__MU_RWAIT_MASK | WINPOLL__MU_WWAIT_MASK)) {
+        for (; old & WINPOLL__MU_RWAIT_MASK; old -= WINPOLL__MU_RWAIT) wp__sema_release(&fd->rsema);
+        for (; old & WINPOLL__MU_WWAIT_MASK; old -= WINPOLL__MU_WWAIT) wp__sema_release(&fd->wsema);
+        wp__fd_lock_passed(fd);
+    }
     return 0;
 }
 
-/* Undoes wp__async_claim (below): a is the caller's again. */
-static void wp__async_unclaim(wp_async *a) { InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL); }
-
-WINPOLL_API int wp_loop_close(wp_loop *loop) {
-    int r = 0;
-    if (loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
-    if (loop->in_flight || loop->timers != NULL || loop->leader || loop->sleepers) return -ERROR_BUSY;
-    loop->open = 0;
-    while (loop->round != NULL || loop->incoming != NULL || loop->queued != NULL) {
-        /* finished, never handed out: free to start again */
-        wp_async **list = loop->round != NULL ? &loop->round : loop->incoming != NULL ? &loop->incoming : &loop->queued;
-        wp_async *a = *list;
-        *list = a->next;
-        wp__async_unclaim(a);
-    }
-    if (loop->timer_packet != NULL) CloseHandle(loop->timer_packet);
-    if (loop->timer != NULL) CloseHandle(loop->timer);
-    if (loop->port != NULL && !CloseHandle(loop->port)) r = wp__last_error();
-    loop->port = loop->timer = loop->timer_packet = NULL;
-    return r;
+/* After close, every change of the word may be the one wp_fd_close waits for. */
+static void wp__fdmu_changed(wp_fd *fd, unsigned long long n) {
+    if (n & WINPOLL__MU_CLOSED) wp__wake(&fd->mu, 1);
 }
 
-#define WINPOLL__SIO_UDP_CONNRESET 0x9800000Cul
-#define WINPOLL__SIO_UDP_NETRESET 0x9800000Ful
+/* Drops a reference. Returns 1 when it was the last one of a closed FD:
+   the caller must then destroy it. */
+static int wp__fdmu_decref(wp_fd *fd) {
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        WINPOLL_ASSERT((old & WINPOLL__MU_REF_MASK) != 0);
+        n = old - WINPOLL__MU_REF;
+        if (wp__mu_cas(fd, old, n)) {
+            wp__fdmu_changed(fd, n);
+            return (n & (WINPOLL__MU_CLOSED | WINPOLL__MU_REF_MASK)) == WINPOLL__MU_CLOSED;
+        }
+    }
+}
 
-/* IO_STATUS_BLOCK, for NtQueryInformationFile. */
-typedef struct wp__io_status {
-    union {
-        LONG Status;
-        PVOID Pointer;
-    } u;
-    ULONG_PTR Information;
-} wp__io_status;
+/* wp__fdmu_rwlock's general case: the lock is held, the FD closed, or
+   another thread changed the word first. Unlike Go's, a thread that waits
+   holds a reference while it waits: in C nothing else keeps the struct
+   alive, and this way wp_fd_close waits until every woken waiter has left
+   it. */
+static int wp__fdmu_rwlock_wait(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
+    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
+    volatile LONG *sema;
+    unsigned long long ref = WINPOLL__MU_REF; /* 0 once we hold one */
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
+    sema = read ? &fd->rsema : &fd->wsema;
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        int err = 0;
+        if (old & WINPOLL__MU_CLOSED) err = wp__closing_error(fd); /* read fd before leaving it */
+        else if ((old & bit) == 0) n = (old | bit) + ref;
+        else if (((n = old + wait + ref) & mask) == 0) err = -WINPOLL_ERR_TOO_MANY_REFS;
+        if (err == 0 && (n & WINPOLL__MU_REF_MASK) == 0) err = -WINPOLL_ERR_TOO_MANY_REFS;
+        if (err != 0) {
+            if (ref == 0 && wp__fdmu_decref(fd)) wp__fd_destroy(fd); /* the reference we waited with */
+            return err;
+        }
+        if (wp__mu_cas(fd, old, n)) {
+            if ((old & bit) == 0) return 0;
+            ref = 0;
+            wp__fd_lock_wait(fd, sema); /* the unlock or the close that wakes us took our wait count */
+        }
+    }
+}
 
-/* 1 when h was opened for synchronous I/O (no FILE_FLAG_OVERLAPPED): such a
-   handle's calls block inside the call whatever OVERLAPPED they are given,
-   so it cannot be run on a loop. */
-static int wp__handle_is_synchronous(HANDLE h) {
-    wp__io_status io;
-    ULONG mode = 0;
-    if (wp__imports.NtQueryInformationFile == NULL ||
-        wp__imports.NtQueryInformationFile(h, &io, &mode, (ULONG)sizeof mode, 16 /* FileModeInformation */) < 0)
+/* Takes the read or the write lock, and a reference, only when the lock is
+   free: 0, -ERROR_BUSY, or the closing error. */
+static int wp__fdmu_tryrwlock(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        if (old & WINPOLL__MU_CLOSED) return wp__closing_error(fd);
+        if (old & bit) return -ERROR_BUSY;
+        n = (old | bit) + WINPOLL__MU_REF;
+        if ((n & WINPOLL__MU_REF_MASK) == 0) return -WINPOLL_ERR_TOO_MANY_REFS;
+        if (wp__mu_cas(fd, old, n)) return 0;
+    }
+}
+
+/* Takes the read lock (read = 1) or the write lock, and a reference: the
+   try above when the lock is free (one compare-exchange, small enough to be
+   inlined into every operation), else the general case. */
+static int wp__fdmu_rwlock(wp_fd *fd, int read) {
+    int r = wp__fdmu_tryrwlock(fd, read);
+    return r == -ERROR_BUSY ? wp__fdmu_rwlock_wait(fd, read) : r;
+}
+
+/* wp__fdmu_rwunlock's general case: wakes one waiter. The reference is
+   dropped after the wake, so that the FD (and its loop) outlive it. */
+static int wp__fdmu_rwunlock_wake(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    const unsigned long long wait = read ? WINPOLL__MU_RWAIT : WINPOLL__MU_WWAIT;
+    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
+    for (;;) {
+        unsigned long long old = wp__mu_load(fd), n;
+        WINPOLL_ASSERT((old & bit) != 0 && (old & WINPOLL__MU_REF_MASK) != 0);
+        n = old & ~bit;
+        if (old & mask) n -= wait;
+        if (wp__mu_cas(fd, old, n)) {
+            if (old & mask) {
+                wp__sema_release(read ? &fd->rsema : &fd->wsema);
+                wp__fd_lock_passed(fd);
+            }
+            return wp__fdmu_decref(fd);
+        }
+    }
+}
+
+/* Drops the lock and the reference: one compare-exchange when nobody waits
+   and the FD is open, else the general case above. Returns 1 when it was
+   the last reference of a closed FD. */
+static int wp__fdmu_rwunlock(wp_fd *fd, int read) {
+    const unsigned long long bit = read ? WINPOLL__MU_RLOCK : WINPOLL__MU_WLOCK;
+    const unsigned long long mask = read ? WINPOLL__MU_RWAIT_MASK : WINPOLL__MU_WWAIT_MASK;
+    unsigned long long old = wp__mu_load(fd);
+    if ((old & (WINPOLL__MU_CLOSED | mask)) == 0 && (old & bit) != 0 && (old & WINPOLL__MU_REF_MASK) != 0 &&
+        wp__mu_cas(fd, old, (old & ~bit) - WINPOLL__MU_REF))
         return 0;
-    return (mode & 0x30) != 0; /* FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT */
+    return wp__fdmu_rwunlock_wake(fd, read);
 }
 
-WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop) {
-    int r;
-    if (fd == NULL || loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
-    r = wp__fdmu_incref(fd);
-    if (r < 0) return r;
-    if (fd->loop != NULL)
-        r = -ERROR_INVALID_PARAMETER;
-    else if (!wp__fd_is_socket(fd) && (fd->kind != WINPOLL_KIND_PIPE || wp__handle_is_synchronous(fd->handle)))
-        r = -WINPOLL_ERR_NOT_POLLABLE;
-#if !WINPOLL__BLOCKING
-    else if (CreateIoCompletionPort(fd->handle, loop->port, WINPOLL__KEY_IO, 0) == NULL) {
-        r = wp__last_error();
-    } else {
-        /* the provider rule is about sockets; a pipe's completions come from
-           the pipe file system itself */
-        int skip = fd->kind == WINPOLL_KIND_PIPE || wp__imports.skip_on_success;
-        UCHAR modes = 0x2; /* FILE_SKIP_SET_EVENT_ON_HANDLE */
-        if (skip) modes |= 0x1; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS */
-        if (!SetFileCompletionNotificationModes(fd->handle, modes)) r = wp__last_error();
-        fd->skip_on_success = r == 0 && skip;
-    }
-#endif
-    if (r == 0 && fd->kind == WINPOLL_KIND_DGRAM_SOCKET) {
-        BOOL off = FALSE;
-        DWORD got;
-        WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
-        WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_NETRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
-    }
-    if (r == 0) fd->loop = loop;
-    wp__fd_leave(fd, 0);
+/* The ends of an operation: with the lock (0 none, 1 read, 2 write), and
+   the error an interrupted call gets when the FD was closed under it. */
+static void wp__fd_leave(wp_fd *fd, int lock) {
+    int last = lock == 0 ? wp__fdmu_decref(fd) : wp__fdmu_rwunlock(fd, lock == 1);
+    if (last) wp__fd_destroy(fd);
+}
+
+static long long wp__fd_result(wp_fd *fd, long long r) {
+    if ((r == -ERROR_OPERATION_ABORTED || r == -WINPOLL__ERROR_HANDLES_CLOSED) && (wp__mu_load(fd) & WINPOLL__MU_CLOSED))
+        return wp__closing_error(fd);
     return r;
 }
 
-/* 64-bit words read and written whole on every architecture. */
-static long long wp__load64(volatile LONG64 *p) {
-#if defined(_WIN64)
-    return *p;
-#else
-    return InterlockedCompareExchange64(p, 0, 0);
-#endif
-}
-
-static void wp__store64(volatile LONG64 *p, long long v) {
-    LONG64 old;
-    do old = *p;
-    while (InterlockedCompareExchange64(p, v, old) != old);
-}
-
-/* The FD's read (read = 1) or write operation, and that side's deadline. */
-static wp_fd_op *wp__fd_op(wp_fd *fd, int read) { return read ? &fd->rop : &fd->wop; }
-static long long wp__fd_deadline(wp_fd *fd, int read) { return wp__load64(read ? &fd->rdeadline : &fd->wdeadline); }
+/* >>timers ------------------------------------------------------------------ */
 
 /* The timer heap: the deadlines of the operations pending on the port and
    the user's timers, in one binary min-heap of nodes that live in their
@@ -5223,8 +4746,9 @@ static void wp__heap_remove(wp_loop *loop, wp__tnode *n) {
     n->parent = n->left = n->right = NULL;
 }
 
-/* The leader.
-   One thread at a time leads the loop: it fires what is due on the timer
+/* >>leader ------------------------------------------------------------------ */
+
+/* One thread at a time leads the loop: it fires what is due on the timer
    heap (a deadline cancels its operation, a timer is queued), waits on the
    port no longer than the heap's nearest time, and hands each packet to its
    operation: it wakes the blocking thread, or finishes the async operation
@@ -5232,6 +4756,45 @@ static void wp__heap_remove(wp_loop *loop, wp__tnode *n) {
    does per turn grows with the operations the loop holds. A thread that
    arms something sooner than the leader's wait posts a KEY_WAKE packet so
    that the leader looks again. */
+
+#define WINPOLL__KEY_IO    ((ULONG_PTR)0x57504F4Cu) /* our operations' packets */
+#define WINPOLL__KEY_WAKE  ((ULONG_PTR)0x57414B45u) /* "look again": deadlines moved, wp_loop_wake */
+#define WINPOLL__KEY_TIMER ((ULONG_PTR)0x5754494Du) /* the high-resolution timer fired */
+/* An OVERLAPPED whose operation is in flight: Internal is STATUS_PENDING
+   (HasOverlappedIoCompleted's test, spelled out: winnt.h leaves
+   STATUS_PENDING out under WIN32_NO_STATUS). */
+#define WINPOLL__OV_PENDING(ov) (*(volatile ULONG_PTR *)&(ov)->Internal == (ULONG_PTR)0x103u) /* the kernel writes it */
+#define WINPOLL__LEAD_OP   1 /* loop->leader: a blocking call (or close) polls the port */
+#define WINPOLL__LEAD_POLL 2 /* loop->leader: wp_loop_poll does */
+#define WINPOLL__LEAD_LOCK 3 /* loop->leader: a thread waiting for an FD's lock does */
+/* op->signal of a blocking operation */
+#define WINPOLL__OP_WAITING 0
+#define WINPOLL__OP_DONE    1
+#define WINPOLL__OP_LEAD    2
+/* op->signal of an async one: the starting thread's hold on it */
+#define WINPOLL__ASYNC_STARTING 0
+#define WINPOLL__ASYNC_STARTED  1
+#define WINPOLL__ASYNC_AWAITED  2
+#define WINPOLL__NEVER 0x7FFFFFFFFFFFFFFFll
+
+/* 64-bit words read and written whole on every architecture. */
+static long long wp__load64(volatile LONG64 *p) {
+#if defined(_WIN64)
+    return *p;
+#else
+    return InterlockedCompareExchange64(p, 0, 0);
+#endif
+}
+
+static void wp__store64(volatile LONG64 *p, long long v) {
+    LONG64 old;
+    do old = *p;
+    while (InterlockedCompareExchange64(p, v, old) != old);
+}
+
+/* The FD's read (read = 1) or write operation, and that side's deadline. */
+static wp_fd_op *wp__fd_op(wp_fd *fd, int read) { return read ? &fd->rop : &fd->wop; }
+static long long wp__fd_deadline(wp_fd *fd, int read) { return wp__load64(read ? &fd->rdeadline : &fd->wdeadline); }
 
 /* Wakes the threads sleeping in wp_loop_poll. */
 static void wp__loop_kick(wp_loop *loop) {
@@ -5242,7 +4805,10 @@ static void wp__loop_kick(wp_loop *loop) {
 /* Under loop->lock, after `when` was put on the heap: wakes the leader
    when it would sleep past it. */
 static void wp__loop_armed(wp_loop *loop, long long when) {
-    if (loop->leader && when < loop->lead_until) PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+    if (loop->leader && when < loop->lead_until) {
+        PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
+        loop->lead_until = when; /* one packet, however many are armed later */
+    }
 }
 
 /* The FD an operation belongs to. */
@@ -5285,31 +4851,6 @@ static void wp__op_untrack(wp_loop *loop, wp_fd_op *op) {
     op->tracked = 0;
     loop->in_flight--;
     if (wp__heap_has(loop, &op->deadline)) wp__heap_remove(loop, &op->deadline);
-}
-
-WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) {
-    int r;
-    if (fd == NULL || which < 1 || which > 3 || deadline_ns < 0) return -ERROR_INVALID_PARAMETER;
-    r = wp__fdmu_incref(fd);
-    if (r < 0) return r;
-    if (which & WINPOLL_DEADLINE_READ) wp__store64(&fd->rdeadline, deadline_ns);
-    if (which & WINPOLL_DEADLINE_WRITE) wp__store64(&fd->wdeadline, deadline_ns);
-    if (fd->loop != NULL && fd->loop->port != NULL) {
-        /* under the lock: an operation that starts pending after this reads
-           the new value; one pending before it moves on the heap */
-        AcquireSRWLockExclusive(&fd->loop->lock);
-        if ((which & WINPOLL_DEADLINE_READ) && fd->rop.tracked) wp__op_place(fd->loop, &fd->rop);
-        if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.tracked) wp__op_place(fd->loop, &fd->wop);
-        ReleaseSRWLockExclusive(&fd->loop->lock);
-    }
-#if WINPOLL__BLOCKING
-    /* blocking mode: wake the thread waiting on the event; it looks at its
-       deadline again */
-    if ((which & WINPOLL_DEADLINE_READ) && fd->rop.m.event != NULL) SetEvent((HANDLE)fd->rop.m.event);
-    if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.m.event != NULL) SetEvent((HANDLE)fd->wop.m.event);
-#endif
-    wp__fd_leave(fd, 0);
-    return 0;
 }
 
 /* Under loop->lock: queues a finished operation for wp_loop_poll's next
@@ -5397,8 +4938,8 @@ static void wp__async_completed(wp_async *a);
 /* Waits on the port until `until` (wp_monotonic_ns; WINPOLL__NEVER: no
    limit; 0: do not wait) and hands out one batch of packets. A timed wait
    (a deadline's or a timer's) without the high-resolution timer would end
-   up to a clock tick late: it sleeps until a millisecond before and then
-   looks at the port until the time has come. */
+   up to a clock tick late: it sleeps whole milliseconds until one or two
+   before the time, then looks at the port until the time has come. */
 static void wp__port_wait(wp_loop *loop, long long until, int timed) {
     OVERLAPPED_ENTRY e[64];
     ULONG n = 0, i;
@@ -5558,6 +5099,8 @@ static void wp__fd_lock_passed(wp_fd *fd) {
     if (loop->leader == WINPOLL__LEAD_LOCK) PostQueuedCompletionStatus(loop->port, 0, WINPOLL__KEY_WAKE, NULL);
 }
 
+/* >>execio ------------------------------------------------------------------ */
+
 /* Go's execIO, in parts. A submit function starts the overlapped call on
    op (ctx says which) and returns 0 when it succeeded at once (the bytes
    in *got), else its error (WSA_IO_PENDING when it pends). */
@@ -5612,7 +5155,7 @@ static long long wp__op_result(wp_fd *fd, wp_fd_op *op) {
 }
 
 /* 1 when op's I/O has ended. OVERLAPPED.Internal is the I/O manager's for
-   pipes and for sockets of IFS providers only (the rule of wp__lead_turn);
+   pipes and for sockets of IFS providers only (the rule of wp_fd_attach);
    another provider is asked through WSAGetOverlappedResult. */
 static int wp__op_ended(wp_fd *fd, wp_fd_op *op) {
     DWORD got = 0, flags = 0;
@@ -5720,6 +5263,483 @@ static long long wp__exec_rw(wp_fd *fd, int read, void *buf, size_t n) {
     r = wp__exec(fd, read, read ? wp__submit_readfile : wp__submit_writefile, &c);
     return read ? wp__pipe_read_result(r, c.buf.len) : r;
 }
+
+/* >>ops --------------------------------------------------------------------- */
+
+/* The FD's life and operations. Reads and writes of a socket or pipe on a
+   loop go through execIO (above); files, consoles and FDs on no loop make
+   the plain calls. */
+
+WINPOLL_API int wp_handle_kind(HANDLE h) {
+    DWORD type, mode;
+    if (h == NULL || h == INVALID_HANDLE_VALUE) return -ERROR_INVALID_HANDLE;
+    type = GetFileType(h);
+    if (type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR) return wp__last_error();
+    if (type == FILE_TYPE_DISK) {
+        BY_HANDLE_FILE_INFORMATION bh;
+        if (GetFileInformationByHandle(h, &bh) && (bh.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+            return WINPOLL_KIND_DIR;
+        return WINPOLL_KIND_FILE;
+    }
+    if (type == FILE_TYPE_CHAR) return GetConsoleMode(h, &mode) ? WINPOLL_KIND_CONSOLE : WINPOLL_KIND_FILE;
+    if (type == FILE_TYPE_PIPE) {
+        int so = 0;
+        if (wp_init() == 0 && wp_getsockopt_int((SOCKET)h, SOL_SOCKET, SO_TYPE, &so) == 0) {
+            if (so == SOCK_STREAM) return WINPOLL_KIND_STREAM_SOCKET;
+            if (so == SOCK_DGRAM) return WINPOLL_KIND_DGRAM_SOCKET;
+            return WINPOLL_KIND_OTHER_SOCKET;
+        }
+        return WINPOLL_KIND_PIPE;
+    }
+    return WINPOLL_KIND_FILE;
+}
+
+WINPOLL_API int wp_fd_init(wp_fd *fd, HANDLE h, int kind) {
+    if (fd == NULL || kind < 0 || kind > WINPOLL_KIND_OTHER_SOCKET) return -ERROR_INVALID_PARAMETER;
+    if (h == NULL || h == INVALID_HANDLE_VALUE) return -ERROR_INVALID_HANDLE;
+    if (kind == 0) {
+        kind = wp_handle_kind(h);
+        if (kind < 0) return kind;
+    }
+    memset(fd, 0, sizeof *fd);
+    fd->kind = kind;
+    fd->handle = h;
+    fd->rop.read = 1;
+    wp__wait_on_address(); /* before the FD can wait: in a plain context, not a first wait's */
+    if (kind != WINPOLL_KIND_CONSOLE) InitializeSRWLock(&fd->k.pos_lock);
+    return 0;
+}
+
+WINPOLL_API int wp_fd_close(wp_fd *fd) {
+    int r;
+    if (fd == NULL) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_incref_and_close(fd);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_PIPE || wp__fd_is_socket(fd)) {
+        /* Evict: a reader or writer blocked in a synchronous call on the pipe
+           or socket (CancelIoEx ends a blocking recv too).
+           One that has its lock but has not yet entered ReadFile would miss a
+           single cancel, so cancel again until only our reference is left.
+           Our reference keeps the handle open meanwhile. */
+        for (;;) {
+            unsigned long long st = wp__mu_load(fd);
+            if ((st & WINPOLL__MU_REF_MASK) == WINPOLL__MU_REF) break;
+            CancelIoEx(fd->handle, NULL);
+            wp__fd_close_wait(fd, st);
+        }
+    }
+    if (wp__fdmu_decref(fd)) wp__fd_destroy(fd);
+    wp__sema_acquire(&fd->csema); /* until the last user has closed the handle */
+    return fd->close_result;
+}
+
+WINPOLL_API int wp_fd_is_stream(const wp_fd *fd) {
+    return fd != NULL && fd->kind != WINPOLL_KIND_DGRAM_SOCKET && fd->kind != WINPOLL_KIND_OTHER_SOCKET;
+}
+
+WINPOLL_API int wp_fd_zero_read_is_eof(const wp_fd *fd) { return wp_fd_is_stream(fd); }
+
+/* Attached to a loop: the socket's or pipe's I/O runs as overlapped
+   operations, waited for on the loop's port (in blocking mode, on the
+   operation's event). */
+static int wp__fd_attached(const wp_fd *fd) { return fd->loop != NULL; }
+
+/* A console FD's buffers, allocated at its first read or write. */
+#define WINPOLL__CONSOLE_READ_UNITS 10000  /* ReadConsoleW fails somewhat above 16384 */
+#define WINPOLL__CONSOLE_WRITE_UNITS 16000
+typedef struct wp__console_in {
+    wp_utf16_stream dec; /* a high surrogate between two ReadConsoleW calls */
+    size_t len, off;     /* decoded bytes, and how many were taken */
+    WCHAR units[WINPOLL__CONSOLE_READ_UNITS];
+    char bytes[3 * WINPOLL__CONSOLE_READ_UNITS + 4];
+} wp__console_in;
+typedef struct wp__console_out {
+    wp_utf8_stream enc; /* a UTF-8 sequence cut at the end of a write */
+    WCHAR units[WINPOLL__CONSOLE_WRITE_UNITS];
+} wp__console_out;
+
+static long long wp__console_read(wp_fd *fd, void *buf, size_t n) {
+    wp__console_in *c = (wp__console_in *)fd->k.console.in;
+    unsigned char *b = (unsigned char *)buf;
+    size_t i;
+    if (n == 0) return 0;
+    if (buf == NULL) return -ERROR_INVALID_PARAMETER;
+    if (c == NULL) {
+        c = (wp__console_in *)WINPOLL__MALLOC(sizeof *c, NULL);
+        if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+        c->dec.high = 0;
+        c->len = c->off = 0;
+        fd->k.console.in = c;
+    }
+    while (c->off >= c->len) {
+        /* never more units than n bytes can hold: each unit is a byte or more */
+        DWORD want = n < WINPOLL__CONSOLE_READ_UNITS ? (DWORD)n : WINPOLL__CONSOLE_READ_UNITS, got = 0;
+        SetLastError(0);
+        if (!ReadConsoleW(fd->handle, c->units, want, &got, NULL)) return wp__fd_result(fd, wp__last_error());
+        if (got == 0 && GetLastError() == ERROR_OPERATION_ABORTED) continue; /* Ctrl-C: read again */
+        c->len = (size_t)wp_utf16_stream_to_utf8(&c->dec, c->units, got, got == 0, c->bytes, sizeof c->bytes);
+        c->off = 0;
+        if (got == 0) break;
+    }
+    for (i = 0; c->off + i < c->len && i < n; i++) {
+        unsigned char x = (unsigned char)c->bytes[c->off + i];
+        if (x == 0x1A) { /* Ctrl-Z: end of input at the start, else the end of this read */
+            if (i == 0) c->off++;
+            break;
+        }
+        b[i] = x;
+    }
+    c->off += i;
+    return (long long)i;
+}
+
+static long long wp__console_write(wp_fd *fd, const void *buf, size_t n) {
+    wp__console_out *c = (wp__console_out *)fd->k.console.out;
+    const char *p = (const char *)buf;
+    size_t done = 0;
+    if (buf == NULL && n > 0) return -ERROR_INVALID_PARAMETER;
+    if (c == NULL) {
+        c = (wp__console_out *)WINPOLL__MALLOC(sizeof *c, NULL);
+        if (c == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+        c->enc.n = 0;
+        fd->k.console.out = c;
+    }
+    while (done < n) {
+        /* with the carry (3 bytes at most) this fills at most 16,000 units,
+           and the decoder never ends them between a surrogate pair */
+        size_t take = n - done > WINPOLL__CONSOLE_WRITE_UNITS - 3 ? WINPOLL__CONSOLE_WRITE_UNITS - 3 : n - done;
+        long long m = wp_utf8_stream_to_utf16(&c->enc, p + done, take, 0, c->units, WINPOLL__CONSOLE_WRITE_UNITS);
+        const WCHAR *u = c->units;
+        done += take;
+        while (m > 0) {
+            DWORD put = 0;
+            if (!WriteConsoleW(fd->handle, u, (DWORD)m, &put, NULL)) return wp__fd_result(fd, wp__last_error());
+            if (put == 0) return -ERROR_WRITE_FAULT; /* the console took nothing: no endless loop */
+            u += put;
+            m -= put;
+        }
+    }
+    return (long long)n;
+}
+
+/* wp_fd_read under the read lock. */
+static long long wp__fd_read_locked(wp_fd *fd, void *buf, size_t n) {
+    if (fd->kind == WINPOLL_KIND_CONSOLE) return wp__console_read(fd, buf, n);
+    if (wp__fd_attached(fd)) return wp__exec_rw(fd, 1, buf, n);
+    if (wp__fd_is_socket(fd)) return wp__fd_result(fd, wp_recvfrom((SOCKET)fd->handle, buf, n, 0, NULL));
+    return wp__fd_result(fd, wp_read(fd->handle, buf, n));
+}
+
+WINPOLL_API long long wp_fd_read(wp_fd *fd, void *buf, size_t n) {
+    long long r = wp__fdmu_rwlock(fd, 1);
+    if (r < 0) return r;
+    r = wp__fd_read_locked(fd, buf, n);
+    wp__fd_leave(fd, 1);
+    return r;
+}
+
+/* Writes all of buf: at offset when offset >= 0 (an OVERLAPPED position on
+   a synchronous handle), else at the file position. */
+static long long wp__fd_write_all(wp_fd *fd, const void *buf, size_t n, long long offset) {
+    static const char nothing[1] = {0};
+    size_t done = 0;
+    if (buf == NULL) {
+        if (n > 0) return -ERROR_INVALID_PARAMETER;
+        buf = nothing;
+    }
+    /* n = 0 still makes one call, as Go's Write does: a message-mode pipe
+       carries an empty message. A positioned write of nothing makes none. */
+    if (n == 0 && offset >= 0) return 0;
+    do {
+        DWORD put = 0, want = wp__rw_len(n - done);
+        OVERLAPPED ov, *pov = NULL;
+        if (offset >= 0) {
+            unsigned long long at = (unsigned long long)offset + done;
+            memset(&ov, 0, sizeof ov);
+            ov.Offset = (DWORD)at;
+            ov.OffsetHigh = (DWORD)(at >> 32);
+            pov = &ov;
+        }
+        if (wp__fd_is_socket(fd) || wp__fd_attached(fd)) { /* no plain WriteFile on an overlapped handle */
+            long long sent = wp__fd_attached(fd) ? wp__exec_rw(fd, 0, (char *)(ULONG_PTR)buf + done, want)
+                                                : wp_sendto((SOCKET)fd->handle, (const char *)buf + done, want, 0, NULL);
+            if (sent < 0) {
+                sent = wp__fd_result(fd, sent);
+                return done > 0 ? (long long)done : sent;
+            }
+            put = (DWORD)sent;
+        } else if (!WriteFile(fd->handle, (const char *)buf + done, want, &put, pov)) {
+            long long e = wp__fd_result(fd, wp__last_error());
+            return done > 0 ? (long long)done : e;
+        }
+        if (put == 0) break; /* nothing taken: a short write, not a loop */
+        done += put;
+    } while (done < n);
+    return (long long)done;
+}
+
+WINPOLL_API long long wp_fd_write(wp_fd *fd, const void *buf, size_t n) {
+    long long r = wp__fdmu_rwlock(fd, 0);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_CONSOLE) r = wp__console_write(fd, buf, n);
+    else r = wp__fd_write_all(fd, buf, n, -1);
+    wp__fd_leave(fd, 2);
+    return r;
+}
+
+/* Runs a positioned read (write = 0) or write with the file position kept. */
+static long long wp__fd_positioned(wp_fd *fd, void *buf, size_t n, long long offset, int write) {
+    LARGE_INTEGER zero, pos;
+    long long r;
+    if (offset < 0) return -ERROR_NEGATIVE_SEEK;
+    r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_PIPE || fd->kind == WINPOLL_KIND_CONSOLE || wp__fd_is_socket(fd)) {
+        wp__fd_leave(fd, 0);
+        return -ERROR_SEEK_ON_DEVICE;
+    }
+    AcquireSRWLockExclusive(&fd->k.pos_lock);
+    zero.QuadPart = 0;
+    if (!SetFilePointerEx(fd->handle, zero, &pos, FILE_CURRENT)) {
+        r = wp__last_error();
+    } else {
+        if (write) {
+            r = wp__fd_write_all(fd, buf, n, offset);
+        } else {
+            OVERLAPPED ov;
+            DWORD got = 0;
+            memset(&ov, 0, sizeof ov);
+            ov.Offset = (DWORD)offset;
+            ov.OffsetHigh = (DWORD)((unsigned long long)offset >> 32);
+            if (buf == NULL && n > 0) r = -ERROR_INVALID_PARAMETER;
+            else if (ReadFile(fd->handle, buf, wp__rw_len(n), &got, &ov))
+                r = (long long)got;
+            else
+                r = GetLastError() == ERROR_HANDLE_EOF ? 0 : wp__last_error();
+        }
+        SetFilePointerEx(fd->handle, pos, NULL, FILE_BEGIN); /* Windows moved it: put it back */
+    }
+    ReleaseSRWLockExclusive(&fd->k.pos_lock);
+    wp__fd_leave(fd, 0);
+    return r;
+}
+
+WINPOLL_API long long wp_fd_pread(wp_fd *fd, void *buf, size_t n, long long offset) {
+    return wp__fd_positioned(fd, buf, n, offset, 0);
+}
+
+WINPOLL_API long long wp_fd_pwrite(wp_fd *fd, const void *buf, size_t n, long long offset) {
+    return wp__fd_positioned(fd, (void *)(ULONG_PTR)buf, n, offset, 1);
+}
+
+WINPOLL_API long long wp_fd_seek(wp_fd *fd, long long offset, int whence) {
+    long long r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+    if (fd->kind == WINPOLL_KIND_PIPE || fd->kind == WINPOLL_KIND_CONSOLE || wp__fd_is_socket(fd)) {
+        r = -ERROR_SEEK_ON_DEVICE;
+    } else {
+        AcquireSRWLockExclusive(&fd->k.pos_lock);
+        r = wp_seek(fd->handle, offset, whence);
+        ReleaseSRWLockExclusive(&fd->k.pos_lock);
+    }
+    wp__fd_leave(fd, 0);
+    return r;
+}
+
+/* The reference-only calls, one handle function each: the FD's reference
+   is taken before the call and dropped, by wp__fd_unref, after it. */
+static int wp__fd_unref(wp_fd *fd, int r) {
+    wp__fd_leave(fd, 0);
+    return r;
+}
+
+WINPOLL_API int wp_fd_stat(wp_fd *fd, wp_file_info *info) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_fstat(fd->handle, info));
+}
+
+WINPOLL_API int wp_fd_truncate(wp_fd *fd, long long size) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_ftruncate(fd->handle, size));
+}
+
+WINPOLL_API int wp_fd_sync(wp_fd *fd) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_fsync(fd->handle));
+}
+
+WINPOLL_API int wp_fd_chmod(wp_fd *fd, int mode) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp_fchmod(fd->handle, mode));
+}
+
+/* The directory of a handle made current: its final path, without the
+   \\?\ prefix where the rest is an ordinary drive path. */
+static int wp__fchdir(HANDLE h) {
+    WCHAR small[MAX_PATH + 8], *w = small, *p;
+    DWORD n = GetFinalPathNameByHandleW(h, small, MAX_PATH + 8, 0), size;
+    int r = 0;
+    if (n == 0) return wp__last_error();
+    if (n >= MAX_PATH + 8) {
+        size = n + 1;
+        w = (WCHAR *)WINPOLL__MALLOC(size * sizeof(WCHAR), NULL);
+        if (w == NULL) return -ERROR_NOT_ENOUGH_MEMORY;
+        n = GetFinalPathNameByHandleW(h, w, size, 0);
+        if (n == 0 || n >= size) r = n == 0 ? wp__last_error() : -ERROR_INSUFFICIENT_BUFFER;
+    }
+    p = w;
+    if (r == 0 && n >= 6 && w[0] == '\\' && w[1] == '\\' && w[2] == '?' && w[3] == '\\' && w[5] == ':' && n < MAX_PATH + 4)
+        p = w + 4;
+    if (r == 0 && !SetCurrentDirectoryW(p)) r = wp__last_error();
+    if (w != small) WINPOLL__FREE(w, NULL);
+    return r;
+}
+
+WINPOLL_API int wp_fd_chdir(wp_fd *fd) {
+    int r = wp__fdmu_incref(fd);
+    return r < 0 ? r : wp__fd_unref(fd, wp__fchdir(fd->handle));
+}
+
+/* >>loop -------------------------------------------------------------------- */
+
+/* The loop's port, attaching FDs to it, and moving their deadlines. */
+
+WINPOLL_API int wp_loop_init(wp_loop *loop) {
+    int r;
+    if (loop == NULL) return -ERROR_INVALID_PARAMETER;
+    memset(loop, 0, sizeof *loop);
+    InitializeSRWLock(&loop->lock);
+    r = wp_init();
+    if (r < 0) return r;
+#if !WINPOLL__BLOCKING
+    loop->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    if (loop->port == NULL) return wp__last_error();
+    /* A port wait's timeout is rounded up to the clock tick, 15.6 ms by
+       default (go.dev/issue/44343). A high-resolution timer whose expiry
+       arrives on the port as a packet ends timed waits on time. Without
+       one (before Windows 10 1803; Wine), see wp__port_wait. */
+    if (wp__imports.NtCreateWaitCompletionPacket != NULL) {
+        loop->timer = CreateWaitableTimerExW(NULL, NULL, 0x2 /* CREATE_WAITABLE_TIMER_HIGH_RESOLUTION */,
+                                             TIMER_ALL_ACCESS);
+        if (loop->timer != NULL &&
+            wp__imports.NtCreateWaitCompletionPacket(&loop->timer_packet, GENERIC_ALL, NULL) < 0) {
+            loop->timer_packet = NULL;
+        }
+        if (loop->timer_packet == NULL && loop->timer != NULL) {
+            CloseHandle(loop->timer);
+            loop->timer = NULL;
+        }
+    }
+#endif
+    loop->open = 1;
+    return 0;
+}
+
+/* Undoes wp__async_claim (below): a is the caller's again. */
+static void wp__async_unclaim(wp_async *a) { InterlockedExchangePointer((PVOID volatile *)&a->flight, NULL); }
+
+WINPOLL_API int wp_loop_close(wp_loop *loop) {
+    int r = 0;
+    if (loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
+    if (loop->in_flight || loop->timers != NULL || loop->leader || loop->sleepers) return -ERROR_BUSY;
+    loop->open = 0;
+    while (loop->round != NULL || loop->incoming != NULL || loop->queued != NULL) {
+        /* finished, never handed out: free to start again */
+        wp_async **list = loop->round != NULL ? &loop->round : loop->incoming != NULL ? &loop->incoming : &loop->queued;
+        wp_async *a = *list;
+        *list = a->next;
+        wp__async_unclaim(a);
+    }
+    if (loop->timer_packet != NULL) CloseHandle(loop->timer_packet);
+    if (loop->timer != NULL) CloseHandle(loop->timer);
+    if (loop->port != NULL && !CloseHandle(loop->port)) r = wp__last_error();
+    loop->port = loop->timer = loop->timer_packet = NULL;
+    return r;
+}
+
+#define WINPOLL__SIO_UDP_CONNRESET 0x9800000Cul
+#define WINPOLL__SIO_UDP_NETRESET 0x9800000Ful
+
+/* IO_STATUS_BLOCK, for NtQueryInformationFile. */
+typedef struct wp__io_status {
+    union {
+        LONG Status;
+        PVOID Pointer;
+    } u;
+    ULONG_PTR Information;
+} wp__io_status;
+
+/* 1 when h was opened for synchronous I/O (no FILE_FLAG_OVERLAPPED): such a
+   handle's calls block inside the call whatever OVERLAPPED they are given,
+   so it cannot be run on a loop. */
+static int wp__handle_is_synchronous(HANDLE h) {
+    wp__io_status io;
+    ULONG mode = 0;
+    if (wp__imports.NtQueryInformationFile == NULL ||
+        wp__imports.NtQueryInformationFile(h, &io, &mode, (ULONG)sizeof mode, 16 /* FileModeInformation */) < 0)
+        return 0;
+    return (mode & 0x30) != 0; /* FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT */
+}
+
+WINPOLL_API int wp_fd_attach(wp_fd *fd, wp_loop *loop) {
+    int r;
+    if (fd == NULL || loop == NULL || !loop->open) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+    if (fd->loop != NULL)
+        r = -ERROR_INVALID_PARAMETER;
+    else if (!wp__fd_is_socket(fd) && (fd->kind != WINPOLL_KIND_PIPE || wp__handle_is_synchronous(fd->handle)))
+        r = -WINPOLL_ERR_NOT_POLLABLE;
+#if !WINPOLL__BLOCKING
+    else if (CreateIoCompletionPort(fd->handle, loop->port, WINPOLL__KEY_IO, 0) == NULL) {
+        r = wp__last_error();
+    } else {
+        /* the provider rule is about sockets; a pipe's completions come from
+           the pipe file system itself */
+        int skip = fd->kind == WINPOLL_KIND_PIPE || wp__imports.skip_on_success;
+        UCHAR modes = 0x2; /* FILE_SKIP_SET_EVENT_ON_HANDLE */
+        if (skip) modes |= 0x1; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS */
+        if (!SetFileCompletionNotificationModes(fd->handle, modes)) r = wp__last_error();
+        fd->skip_on_success = r == 0 && skip;
+    }
+#endif
+    if (r == 0 && fd->kind == WINPOLL_KIND_DGRAM_SOCKET) {
+        BOOL off = FALSE;
+        DWORD got;
+        WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
+        WSAIoctl((SOCKET)fd->handle, WINPOLL__SIO_UDP_NETRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
+    }
+    if (r == 0) fd->loop = loop;
+    wp__fd_leave(fd, 0);
+    return r;
+}
+
+WINPOLL_API int wp_fd_set_deadline(wp_fd *fd, int which, long long deadline_ns) {
+    int r;
+    if (fd == NULL || which < 1 || which > 3 || deadline_ns < 0) return -ERROR_INVALID_PARAMETER;
+    r = wp__fdmu_incref(fd);
+    if (r < 0) return r;
+    if (which & WINPOLL_DEADLINE_READ) wp__store64(&fd->rdeadline, deadline_ns);
+    if (which & WINPOLL_DEADLINE_WRITE) wp__store64(&fd->wdeadline, deadline_ns);
+    if (fd->loop != NULL && fd->loop->port != NULL) {
+        /* under the lock: an operation that starts pending after this reads
+           the new value; one pending before it moves on the heap */
+        AcquireSRWLockExclusive(&fd->loop->lock);
+        if ((which & WINPOLL_DEADLINE_READ) && fd->rop.tracked) wp__op_place(fd->loop, &fd->rop);
+        if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.tracked) wp__op_place(fd->loop, &fd->wop);
+        ReleaseSRWLockExclusive(&fd->loop->lock);
+    }
+#if WINPOLL__BLOCKING
+    /* blocking mode: wake the thread waiting on the event; it looks at its
+       deadline again */
+    if ((which & WINPOLL_DEADLINE_READ) && fd->rop.m.event != NULL) SetEvent((HANDLE)fd->rop.m.event);
+    if ((which & WINPOLL_DEADLINE_WRITE) && fd->wop.m.event != NULL) SetEvent((HANDLE)fd->wop.m.event);
+#endif
+    wp__fd_leave(fd, 0);
+    return 0;
+}
+
+/* >>netops ------------------------------------------------------------------ */
 
 /* AcceptEx's room for each address: 16 bytes more than the family's
    longest address, rounded up to keep the second one aligned. ADDR_ROOM
@@ -6205,6 +6225,8 @@ WINPOLL_API int wp_fd_raw_write(wp_fd *fd, wp_raw_fn fn, void *ctx) {
     return r;
 }
 
+/* >>async ------------------------------------------------------------------- */
+
 /* The async face. An async operation runs on its FD's rop or wop, as a
    blocking one does, with op->async pointing back at it; the leader that
    takes its packet finishes it (wp__async_completed) and queues it on the
@@ -6631,11 +6653,13 @@ WINPOLL_API int wp_loop_poll(wp_loop *loop, wp_async **out, int max, long timeou
         else if (loop->port == NULL) until = wp__loop_fire(loop, end);
         n += wp__ready_pop(loop, out + n, max - n, rounds, &more);
         if (n == max || (n > 0 && (!leading || !more))) break;
-        if (n > 0 || more) continue; /* the next round, after the port */
+        if (n > 0) continue; /* the next round, after the port */
         if (InterlockedExchange(&loop->woken, 0)) break;
         if (timeout_ms == 0 || (end != WINPOLL__NEVER && wp_monotonic_ns() >= end)) break;
-        if (!leading && !more) {
-            long long left = until == WINPOLL__NEVER ? -1 : (until - wp_monotonic_ns() + 999999) / 1000000;
+        if (more) continue; /* another poller holds the round: the next turn looks */
+        if (!leading) {
+            long long d = until - wp_monotonic_ns();
+            long long left = until == WINPOLL__NEVER ? -1 : d <= 0 ? 0 : (d + 999999) / 1000000;
             DWORD ms = left < 0 ? INFINITE : left > 0x7FFFFFFE ? 0x7FFFFFFE : (DWORD)left;
             InterlockedIncrement(&loop->sleepers);
             wp__wait_on(&loop->ready_seq, &seq, sizeof seq, ms);
