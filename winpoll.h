@@ -860,7 +860,7 @@ typedef struct wp_fd_op {
     union {                      /* one per mode */
         struct {
             struct wp_fd_op *prev, *next;
-        } list;                  /* completion port: in the loop's waiters or pending list while tracked */
+        } list;                  /* completion port: in the loop's list of sleeping waiters */
         void *volatile event;    /* blocking: the event it is waited for on, made at first use */
     } m;
 } wp_fd_op;
@@ -994,7 +994,6 @@ typedef struct wp_loop {
     volatile LONG leader;              /* while a thread polls the port for all: 1 a blocking call, 2 wp_loop_poll, 3 a lock waiter */
     SRWLOCK lock;                      /* guards waiters, timers, in_flight, round, incoming, queued */
     struct wp_fd_op *waiters;          /* blocking operations pending, whose threads sleep, newest first */
-    struct wp_fd_op *pending;          /* async operations pending */
     struct wp__tnode *timers;          /* the heap of deadlines and timers; the root is the nearest */
     size_t timer_count;
     volatile LONG in_flight;           /* operations pending whose packet is not yet taken */
@@ -4829,25 +4828,26 @@ static void wp__op_place(wp_loop *loop, wp_fd_op *op) {
     wp__loop_armed(loop, dl);
 }
 
-/* Under loop->lock: op pends on the port (in the waiters when a thread
-   sleeps for it, else in pending), and stops pending when its packet is
-   taken. */
+/* Under loop->lock: op pends on the port (a blocking one also joins the
+   waiters), and stops pending when its packet is taken. */
 static void wp__op_track(wp_loop *loop, wp_fd_op *op) {
-    wp_fd_op **list = op->async == NULL ? &loop->waiters : &loop->pending;
-    op->m.list.prev = NULL;
-    op->m.list.next = *list;
-    if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op;
-    *list = op;
+    if (op->async == NULL) {
+        op->m.list.prev = NULL;
+        op->m.list.next = loop->waiters;
+        if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op;
+        loop->waiters = op;
+    }
     op->tracked = 1;
     loop->in_flight++;
     wp__op_place(loop, op);
 }
 
 static void wp__op_untrack(wp_loop *loop, wp_fd_op *op) {
-    if (op->m.list.prev != NULL) op->m.list.prev->m.list.next = op->m.list.next;
-    else if (op->async == NULL) loop->waiters = op->m.list.next;
-    else loop->pending = op->m.list.next;
-    if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op->m.list.prev;
+    if (op->async == NULL) {
+        if (op->m.list.prev != NULL) op->m.list.prev->m.list.next = op->m.list.next;
+        else loop->waiters = op->m.list.next;
+        if (op->m.list.next != NULL) op->m.list.next->m.list.prev = op->m.list.prev;
+    }
     op->tracked = 0;
     loop->in_flight--;
     if (wp__heap_has(loop, &op->deadline)) wp__heap_remove(loop, &op->deadline);
@@ -4908,22 +4908,6 @@ static long long wp__heap_fire(wp_loop *loop, int *queued) {
     return next;
 }
 
-/* Under loop->lock: 1 when no operation's packet can be on the port:
-   nothing pends, or a few operations do and each OVERLAPPED still says
-   pending (read only where every provider makes IFS handles, see
-   wp_fd_attach). Never more than a few: the look stays O(1). */
-#define WINPOLL__QUIET_SCAN 8
-static int wp__port_quiet(wp_loop *loop) {
-    wp_fd_op *op;
-    int i;
-    if (loop->in_flight == 0) return 1;
-    if (!wp__imports.skip_on_success || loop->in_flight > WINPOLL__QUIET_SCAN) return 0;
-    for (i = 0; i < 2; i++)
-        for (op = i ? loop->pending : loop->waiters; op != NULL; op = op->m.list.next)
-            if (!WINPOLL__OV_PENDING(&op->ov)) return 0;
-    return 1;
-}
-
 /* Fires what is due and returns when the caller's wait must end: the
    nearest time on the heap (then *timed is set), or limit. The leader
    publishes it as its wait (lead_until). *look: 1 when the port is to be
@@ -4940,8 +4924,8 @@ static long long wp__loop_timers(wp_loop *loop, long long limit, int *look, int 
         if (loop->round != NULL || loop->incoming != NULL || loop->queued != NULL || loop->woken) next = 0;
         /* A turn that only looks skips the port while the current round
            lasts (0: what the port holds joins the next round anyway) and
-           while no packet can be there (2). */
-        if (next == 0) *look = loop->round != NULL ? 0 : wp__port_quiet(loop) ? 2 : 1;
+           while nothing is pending on it (2). */
+        if (next == 0) *look = loop->round != NULL ? 0 : loop->in_flight > 0 ? 1 : 2;
     }
     if (loop->leader) loop->lead_until = next;
     ReleaseSRWLockExclusive(&loop->lock);
@@ -6767,7 +6751,6 @@ WINPOLL_API int wp_loop_wake(wp_loop *loop) {
 #undef WINPOLL__ASYNC_STARTED
 #undef WINPOLL__ASYNC_AWAITED
 #undef WINPOLL__NEVER
-#undef WINPOLL__QUIET_SCAN
 #undef WINPOLL__SIO_UDP_CONNRESET
 #undef WINPOLL__SIO_UDP_NETRESET
 #undef WINPOLL__ADDR_ROOM
