@@ -106,7 +106,8 @@ held() {
         : > "$dir/held-$kind"
         r=0
         while [ $r -lt "$HELD_REPS" ]; do
-            start_server "$dir/server-iocp.exe" $kind --report $((HELD + 64))
+            start_server "$dir/server-iocp.exe" $kind --report $((HELD + 128))
+            "$load" 127.0.0.1 "$port" 64 64 1 > /dev/null # a warm-up, so that "without" is not the cold start
             without=$(field rate "$("$load" 127.0.0.1 "$port" 64 64 "$SECS")")
             "$load" 127.0.0.1 "$port" --idle "$HELD" 600 > /dev/null &
             lpid=$!
