@@ -6391,7 +6391,7 @@ static void wp__async_run(wp_async *a, int have, long long r) {
 /* The leader took a's packet. */
 static void wp__async_completed(wp_async *a) {
     wp_fd_op *op = wp__fd_op(a->fd, wp__async_reads(a));
-    for (;;) { /* until its starter has put it in the pending list */
+    for (;;) { /* until its starter has tracked it */
         LONG sig = op->signal, awaited = WINPOLL__ASYNC_AWAITED;
         if (sig == WINPOLL__ASYNC_STARTED) break;
         if (sig == WINPOLL__ASYNC_STARTING &&
