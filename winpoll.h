@@ -1226,9 +1226,9 @@ WINPOLL_API int wp_async_writeto(wp_async *a, wp_fd *fd, const void *buf, size_t
 /* wp_async_timer: a one-shot timer on loop: a is delivered by wp_loop_poll,
    with result 0, once wp_monotonic_ns() has reached when_ns, never
    before (a time already past: at the next poll). Repeating is a new
-   start after each delivery. Arming, moving and cancelling cost O(log n)
-   in the timers and deadlines the loop holds, with no allocation: the
-   timer lives in a. It fires on time as deadlines do (a high-resolution
+   start after each delivery. Arming and cancelling cost O(log n) in the
+   timers and deadlines the loop holds, with no allocation: the timer
+   lives in a. It fires on time as deadlines do (a high-resolution
    wait where Windows has one); in blocking mode a sleeping poll wakes for
    it at the next clock tick (up to 15.6 ms late on Windows). A loop with a
    timer armed cannot be closed (-ERROR_BUSY): cancel it first.
